@@ -1,0 +1,1 @@
+"""Read the 情况表 out of attachment bytes; knows nothing of mail or storage."""

@@ -1,0 +1,1 @@
+"""Keep every message, attachment, report version and failure; the only package that imports SQLAlchemy."""
