@@ -1,0 +1,200 @@
+"""The `intake` command: wires the library functions together and reports; no logic of its own."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from ingest.config import Settings, SettingsError, load_settings
+
+log = logging.getLogger(__name__)
+
+EXIT_NOT_BUILT = 3
+
+
+def not_built(piece: str) -> NoReturn:
+    """Say plainly that a piece is missing and exit non-zero: never a fake success."""
+    click.echo(f"intake: {piece} is not built yet; this command does nothing until it is.", err=True)
+    sys.exit(EXIT_NOT_BUILT)
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    obj = ctx.ensure_object(dict)
+    if "settings" not in obj:
+        try:
+            obj["settings"] = load_settings(obj.get("config_path"))
+        except SettingsError as exc:
+            click.echo(f"intake: {exc}", err=True)
+            sys.exit(2)
+    settings: Settings = obj["settings"]
+    return settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="TOML settings file (default: ./intake.toml if present). INTAKE_* variables override it.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log debug lines to stderr.")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
+    """szlgb-intake: read the 主题党日活动情况表 mailbox, keep every report, mail a daily digest."""
+    ctx.ensure_object(dict)["config_path"] = config_path
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line per file.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def parse(files: tuple[Path, ...], as_json: bool) -> None:
+    """Parse attachment files and print the forms found (or why none was)."""
+    not_built("the parsers package (issue 3)")
+
+
+@main.command()
+@click.pass_context
+def poll(ctx: click.Context) -> None:
+    """Run one poll cycle over every configured IMAP folder and print the counts."""
+    settings_of(ctx)
+    not_built("the IMAP poller (issue 5)")
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.pass_context
+def import_(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Import .eml files, folders of them, Maildirs or mbox files through the same pipeline."""
+    settings_of(ctx)
+    not_built("the file importer (issue 5)")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--since", default=None, help="Only reports received on or after this date (YYYY-MM-DD).")
+@click.option("--all-versions", is_flag=True, help="List every version, not only the current one.")
+@click.pass_context
+def reports(ctx: click.Context, as_json: bool, since: str | None, all_versions: bool) -> None:
+    """List the current reports."""
+    settings_of(ctx)
+    not_built("the store (issue 4)")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--all", "show_all", is_flag=True, help="Include resolved and ignored failures.")
+@click.pass_context
+def failures(ctx: click.Context, as_json: bool, show_all: bool) -> None:
+    """List failures (open ones by default); see also `failures show|resolve|ignore`."""
+    if ctx.invoked_subcommand is None:
+        settings_of(ctx)
+        not_built("the store (issue 4)")
+
+
+@failures.command("show")
+@click.argument("failure_id", type=int)
+@click.pass_context
+def failures_show(ctx: click.Context, failure_id: int) -> None:
+    """Show one failure with its message, attachment and technical detail."""
+    settings_of(ctx)
+    not_built("the store (issue 4)")
+
+
+@failures.command("resolve")
+@click.argument("failure_id", type=int)
+@click.option("--note", required=True, help="What was done, e.g. 已电话联系，已重发.")
+@click.pass_context
+def failures_resolve(ctx: click.Context, failure_id: int, note: str) -> None:
+    """Mark a failure resolved, with a note."""
+    settings_of(ctx)
+    not_built("the store (issue 4)")
+
+
+@failures.command("ignore")
+@click.argument("failure_id", type=int)
+@click.option("--note", required=True, help="Why it needs nothing, e.g. 非本次活动邮件.")
+@click.pass_context
+def failures_ignore(ctx: click.Context, failure_id: int, note: str) -> None:
+    """Mark a failure ignored, with a note."""
+    settings_of(ctx)
+    not_built("the store (issue 4)")
+
+
+@main.command()
+@click.argument("failure_ids", nargs=-1, type=int)
+@click.option("--all-failures", is_flag=True, help="Reparse the attachments of every open failure.")
+@click.pass_context
+def reparse(ctx: click.Context, failure_ids: tuple[int, ...], all_failures: bool) -> None:
+    """Parse stored attachments again (after a parser fix or once LibreOffice is installed)."""
+    settings_of(ctx)
+    not_built("reparse (issue 5)")
+
+
+@main.command()
+@click.option("--date", "day", default=None, help="The day to report (YYYY-MM-DD); default yesterday.")
+@click.option("--send", "mode", flag_value="send", help="Send over SMTP.")
+@click.option("--dry-run", "mode", flag_value="dry-run", help="Write .eml and .html to --out instead.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Default var/outbox/.")
+@click.option("--force", is_flag=True, help="Send again even if that day's digest was already sent.")
+@click.pass_context
+def digest(ctx: click.Context, day: str | None, mode: str | None, out: Path | None, force: bool) -> None:
+    """Build the daily digest for a day and send it (or write it to the outbox)."""
+    settings_of(ctx)
+    not_built("the digest (issue 6)")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--since", default=None, help="Only reports received on or after this date (YYYY-MM-DD).")
+@click.pass_context
+def export(ctx: click.Context, file: Path, since: str | None) -> None:
+    """Write the 汇总表 of current reports to an .xlsx file."""
+    settings_of(ctx)
+    not_built("the 汇总表 export (issue 6)")
+
+
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run the service: poll every INTAKE_POLL_MINUTES, send the digest daily at INTAKE_DIGEST_TIME."""
+    settings_of(ctx)
+    not_built("the scheduler (issue 7)")
+
+
+@main.command()
+@click.option("--keep", is_flag=True, help="Keep the previous demo database instead of starting fresh.")
+@click.pass_context
+def demo(ctx: click.Context, keep: bool) -> None:
+    """Run the pipeline on the bundled samples/ into var/demo/ and print what it found."""
+    not_built("the pipeline (issues 3-5)")
+
+
+@main.command()
+@click.pass_context
+def config(ctx: click.Context) -> None:
+    """Print the effective settings, secrets masked."""
+    settings = settings_of(ctx)
+    for name, value in settings.masked().items():
+        click.echo(f"INTAKE_{name.upper()} = {value}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show last polls, next runs, open failures, the last digest, and whether DB and mailbox answer."""
+    settings_of(ctx)
+    not_built("status (issue 7)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""Settings: one object read from INTAKE_* environment variables over an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ENV_PREFIX = "INTAKE_"
+DEFAULT_CONFIG_FILE = "intake.toml"
+SECRET_FIELDS = frozenset({"imap_password", "smtp_password"})
+
+
+class SettingsError(ValueError):
+    """A missing or invalid setting; the message names the variable and fits on one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective settings of one run. Secrets are kept here and nowhere else."""
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_ssl: bool = True
+    imap_ca_file: str = ""
+    imap_folders: tuple[str, ...] = ("INBOX",)
+    imap_timeout: float = 60.0
+    imap_batch: int = 50
+    smtp_host: str = ""
+    smtp_port: int = 465
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_security: str = "ssl"
+    smtp_timeout: float = 60.0
+    digest_to: tuple[str, ...] = ()
+    digest_from: str = ""
+    digest_time: time = time(8, 0)
+    poll_minutes: int = 10
+    timezone: str = "Asia/Shanghai"
+    log_format: str = "plain"
+    soffice: str = "soffice"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'intake.sqlite3').as_posix()}"
+
+    def masked(self) -> dict[str, str]:
+        """Every setting as text for display; secrets shown only as set or not set."""
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in SECRET_FIELDS:
+                out[f.name] = "****（已设置）" if value else "（未设置）"
+            elif f.name == "database_url":
+                out[f.name] = mask_url_password(self.effective_database_url)
+            elif isinstance(value, tuple):
+                out[f.name] = ",".join(value)
+            elif isinstance(value, time):
+                out[f.name] = value.strftime("%H:%M")
+            else:
+                out[f.name] = str(value)
+        return out
+
+
+def mask_url_password(url: str) -> str:
+    """Hide the password in a URL such as postgresql+psycopg://user:pw@host/db."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    creds, _, host = rest.rpartition("@")
+    if ":" in creds:
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:****@{host}"
+    return url
+
+
+def _env_name(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def _parse_bool(name: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{_env_name(name)}: expected true or false, got {raw!r}")
+
+
+def _parse_int(name: str, raw: Any, minimum: int = 0) -> int:
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise SettingsError(f"{_env_name(name)}: expected a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{_env_name(name)}: must be at least {minimum}, got {value}")
+    return value
+
+
+def _parse_float(name: str, raw: Any) -> float:
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        raise SettingsError(f"{_env_name(name)}: expected a number, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{_env_name(name)}: must be positive, got {value}")
+    return value
+
+
+def _parse_list(raw: Any) -> tuple[str, ...]:
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    return tuple(str(i).strip() for i in items if str(i).strip())
+
+
+def _parse_time(name: str, raw: Any) -> time:
+    if isinstance(raw, time):
+        return raw
+    text = str(raw).strip()
+    try:
+        hour, minute = text.split(":")
+        return time(int(hour), int(minute))
+    except ValueError:
+        raise SettingsError(f"{_env_name(name)}: expected HH:MM such as 08:00, got {raw!r}") from None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise SettingsError(f"--config {path}: cannot read the file ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"--config {path}: not valid TOML ({exc})") from None
+    # Accept both flat keys (imap_host = ...) and an [intake] table.
+    table = data.get("intake", data)
+    if not isinstance(table, dict):
+        raise SettingsError(f"--config {path}: expected a table of settings")
+    return {str(k).lower(): v for k, v in table.items()}
+
+
+def load_settings(config_path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings: defaults, then the TOML file, then INTAKE_* variables (the environment wins)."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    path = config_path
+    if path is None and env.get(ENV_PREFIX + "CONFIG"):
+        path = Path(env[ENV_PREFIX + "CONFIG"])
+    if path is None and Path(DEFAULT_CONFIG_FILE).is_file():
+        path = Path(DEFAULT_CONFIG_FILE)
+    if path is not None:
+        raw.update(_read_file(path))
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise SettingsError(f"--config {path}: unknown setting {unknown[0]!r}")
+    for name in known:
+        key = _env_name(name)
+        if key in env:
+            raw[name] = env[key]
+    return _build(raw)
+
+
+def _build(raw: dict[str, Any]) -> Settings:
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name in {"imap_port", "smtp_port"}:
+            values[name] = _parse_int(name, value, minimum=1)
+            if values[name] > 65535:
+                raise SettingsError(f"{_env_name(name)}: not a TCP port: {value!r}")
+        elif name in {"poll_minutes", "imap_batch"}:
+            values[name] = _parse_int(name, value, minimum=1)
+        elif name in {"imap_timeout", "smtp_timeout"}:
+            values[name] = _parse_float(name, value)
+        elif name == "imap_ssl":
+            values[name] = _parse_bool(name, value)
+        elif name in {"imap_folders", "digest_to"}:
+            values[name] = _parse_list(value)
+        elif name == "digest_time":
+            values[name] = _parse_time(name, value)
+        elif name == "data_dir":
+            values[name] = Path(str(value))
+        else:
+            values[name] = str(value)
+    # Port and TLS defaults follow each other: 993 means TLS, an explicit ssl=false without a port means 143.
+    if "imap_ssl" not in values and "imap_port" in values:
+        values["imap_ssl"] = values["imap_port"] == 993
+    if values.get("imap_ssl") is False and "imap_port" not in values:
+        values["imap_port"] = 143
+    security = values.get("smtp_security", "ssl").lower()
+    if security not in {"ssl", "starttls", "none"}:
+        raise SettingsError(f"{_env_name('smtp_security')}: expected ssl, starttls or none, got {security!r}")
+    values["smtp_security"] = security
+    if "smtp_port" not in values:
+        values["smtp_port"] = {"ssl": 465, "starttls": 587, "none": 25}[security]
+    if not values.get("imap_folders", ("INBOX",)):
+        raise SettingsError(f"{_env_name('imap_folders')}: name at least one folder, e.g. INBOX")
+    log_format = values.get("log_format", "plain").lower()
+    if log_format not in {"plain", "json"}:
+        raise SettingsError(f"{_env_name('log_format')}: expected plain or json, got {log_format!r}")
+    values["log_format"] = log_format
+    settings = Settings(**values)
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{_env_name('timezone')}: unknown time zone {settings.timezone!r}") from None
+    return settings
+
+
+def require(settings: Settings, *names: str) -> None:
+    """Fail with one line naming the first of these settings that is empty."""
+    for name in names:
+        if not getattr(settings, name):
+            raise SettingsError(f"{_env_name(name)} is not set (environment variable or {DEFAULT_CONFIG_FILE})")

@@ -1,0 +1,173 @@
+"""Frozen values that cross the store's boundary: what callers hand in and what queries hand back.
+
+The store knows nothing of parsers/ or ingest/: callers convert their own values into these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+# ---- handed in -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MessageIn:
+    """One fetched message. received_at is timezone-aware (IMAP INTERNALDATE, else Date, else now)."""
+
+    account: str
+    folder: str
+    uidvalidity: int
+    uid: int
+    message_id: str
+    sender_address: str
+    sender_name: str
+    subject: str
+    sent_at: datetime | None
+    received_at: datetime
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class AttachmentIn:
+    """One file found in a message, with the bytes, so it can be parsed again later."""
+
+    filename: str
+    content_type: str
+    detected_format: str
+    data: bytes
+    sha256: str
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class FormIn:
+    """One parsed 情况表, as plain values."""
+
+    org_name: str
+    headcount: int | None
+    headcount_text: str
+    agenda: tuple[str, ...]
+    summary: str
+    contact_person: str
+    contact_phone: str
+    activity_date: date | None
+    warnings: tuple[str, ...] = ()
+
+
+# ---- handed back by the writers ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MessageResult:
+    message_pk: int
+    duplicate_of: int | None  # pk of the earlier message with the same Message-ID on this account
+
+
+@dataclass(frozen=True)
+class AttachmentResult:
+    attachment_pk: int
+    duplicate_of: int | None  # pk of the earlier attachment with the same sha256
+
+
+@dataclass(frozen=True)
+class FormResult:
+    outcome: str  # "new_report" | "new_version" | "duplicate_form"
+    report_pk: int
+    version_pk: int  # the new version, or for a duplicate the version it duplicates
+    version_no: int
+
+
+# ---- handed back by the queries ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReportRow:
+    """One report's current (or, with all_versions, one) version, as the CLI, export and digest show it."""
+
+    id: int
+    version: int
+    org_name: str
+    headcount: int | None
+    headcount_text: str
+    agenda: tuple[str, ...]
+    summary: str
+    contact_person: str
+    contact_phone: str
+    activity_date: date | None
+    received_at: datetime
+    late: bool
+    sender: str
+    subject: str
+    message_id: str
+    attachment: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FailureRow:
+    id: int
+    kind: str
+    message: str
+    status: str  # "open" | "resolved" | "ignored"
+    sender: str
+    subject: str
+    filename: str
+    received_at: datetime
+    detail: str = ""
+    note: str = ""
+    resolved_by: str = ""
+    resolved_at: datetime | None = None
+    message_pk: int = 0
+    attachment_pk: int | None = None
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A new version of a report that arrived on the digest day: each changed field, old → new."""
+
+    report_id: int
+    org_name: str
+    version: int
+    received_at: datetime
+    changes: tuple[tuple[str, str, str], ...]  # (field name, old text, new text)
+
+
+@dataclass(frozen=True)
+class DuplicateRow:
+    kind: str  # "message" | "attachment" | "form"
+    sender: str
+    subject: str
+    filename: str
+    of_what: str  # Chinese description of what it duplicates, e.g. "与 5月3日 收到的某党支部情况表相同"
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class PollHealth:
+    account: str
+    folder: str
+    last_ok_at: datetime | None
+    last_run_at: datetime | None
+    last_error: str
+    errors_since: tuple[tuple[datetime, str], ...]  # (when, error line) since the previous digest
+
+
+@dataclass(frozen=True)
+class SeasonTotals:
+    reports: int
+    participants: int
+    per_month: tuple[tuple[str, int], ...]  # ("2020-05", 12), by activity month (received month if unknown)
+    late: int
+    open_failures: int
+
+
+@dataclass(frozen=True)
+class DigestFacts:
+    """Everything the daily digest says about one day, read from the store in one go."""
+
+    day: date
+    new_reports: tuple[ReportRow, ...]
+    corrections: tuple[Correction, ...]
+    new_failures: tuple[FailureRow, ...]
+    duplicates: tuple[DuplicateRow, ...]
+    ignored: tuple[tuple[str, int], ...]  # (reason, count) of the day: auto_reply, bounce, out_of_scope ...
+    messages_received: int
+    season: SeasonTotals
+    health: tuple[PollHealth, ...]
+    all_current_reports: tuple[ReportRow, ...] = field(default_factory=tuple)  # for the 汇总表
