@@ -20,6 +20,7 @@ class FailureKind(StrEnum):
     CONVERTER_MISSING = "converter_missing"
     NO_ATTACHMENT = "no_attachment"
     CLOUD_ATTACHMENT = "cloud_attachment"
+    INTERNAL_ERROR = "internal_error"
 
     @property
     def message(self) -> str:
@@ -37,4 +38,5 @@ STAFF_MESSAGES: dict[FailureKind, str] = {
     FailureKind.CONVERTER_MISSING: "旧版文档需要转换组件（LibreOffice），管理员安装后可重新解析，无需报送单位重发",
     FailureKind.NO_ATTACHMENT: "邮件未带附件，请联系报送单位补发情况表",
     FailureKind.CLOUD_ATTACHMENT: "附件为超大附件下载链接，请联系报送单位直接以附件形式发送",
+    FailureKind.INTERNAL_ERROR: "系统处理此邮件时出错，原邮件已保存；管理员修复后重新解析即可，无需报送单位重发",
 }
