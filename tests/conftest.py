@@ -8,6 +8,7 @@ import pytest
 
 pytest_plugins = [
     "tests.fixtures.services",
+    "tests.fixtures.dovecot",
 ]
 
 REPO = Path(__file__).resolve().parent.parent
