@@ -1,0 +1,99 @@
+"""Engines, sessions and the schema: connect to SQLite or PostgreSQL and bring the schema to head."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"szlgb-intake:migrations").digest()[:8], "big", signed=True)
+
+_stores: dict[str, sessionmaker[Session]] = {}
+_stores_lock = threading.Lock()
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, issue BEGIN: SAVEPOINTs then work as documented.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _on_sqlite_begin(conn: Any) -> None:
+    # IMMEDIATE: take the write lock at BEGIN, so two writers wait (busy_timeout) instead of failing later.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a SQLite file (created with its folder; WAL, foreign keys) or postgresql+psycopg://."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _on_sqlite_begin)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def alembic_config() -> Config:
+    """Alembic settings built in code: the migrations shipped inside the package, no alembic.ini."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration (head); safe when several processes start at once."""
+    config = alembic_config()
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    log.debug("schema at head on %s", engine.url.render_as_string(hide_password=True))
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions the caller owns: store functions flush but never commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def open_store(url: str) -> sessionmaker[Session]:
+    """Engine, schema at head, session factory: once per URL in this process."""
+    with _stores_lock:
+        factory = _stores.get(url)
+        if factory is None:
+            engine = make_engine(url)
+            upgrade(engine)
+            factory = make_session_factory(engine)
+            _stores[url] = factory
+        return factory
+
+
+def forget_store(url: str) -> None:
+    """Drop the cached factory for url and dispose of its engine (tests, or a database that was replaced)."""
+    with _stores_lock:
+        factory = _stores.pop(url, None)
+    if factory is not None and isinstance(factory.kw.get("bind"), Engine):
+        factory.kw["bind"].dispose()

@@ -1,0 +1,23 @@
+"""The store's exceptions: what callers catch when a write or a lookup cannot go ahead."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base class of every error the store raises on purpose."""
+
+
+class AlreadyRecorded(StoreError):
+    """This (account, folder, UIDVALIDITY, UID) was recorded before, by this process or a concurrent one."""
+
+    def __init__(self, account: str, folder: str, uidvalidity: int, uid: int, message_pk: int | None = None) -> None:
+        super().__init__(f"message {account}/{folder} uidvalidity={uidvalidity} uid={uid} is already recorded")
+        self.account = account
+        self.folder = folder
+        self.uidvalidity = uidvalidity
+        self.uid = uid
+        self.message_pk = message_pk
+
+
+class NotFound(StoreError):
+    """No row with that id (a failure id typed at the CLI, say)."""

@@ -1,0 +1,262 @@
+"""SQLAlchemy 2.x typed models: every message, attachment, report version, duplicate, failure and run.
+
+Times are stored in UTC (naive on SQLite, timestamptz on PostgreSQL) and always come back timezone-aware.
+Raw bytes (RFC 822 messages and attachments) live once each in `blobs`, keyed by their sha256.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime kept in UTC on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to the store; pass a timezone-aware one")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, date: Date, bytes: LargeBinary}
+
+
+class Blob(Base):
+    """Content-addressed bytes: a raw message or an attachment, stored once however often it arrives."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncState(Base):
+    """How far one account's folder has been read: its UIDVALIDITY and the highest UID done."""
+
+    __tablename__ = "sync_states"
+    __table_args__ = (UniqueConstraint("account", "folder", name="uq_sync_states_account_folder"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(320))
+    folder: Mapped[str] = mapped_column(String(1000))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Message(Base):
+    """One fetched mail, whatever became of it; outcome says what (report, duplicate, failure, ignored, mixed)."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("account", "folder", "uidvalidity", "uid", name="uq_messages_mailbox_uid"),
+        Index("ix_messages_account_message_id", "account", "message_id"),
+        Index("ix_messages_received_at", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(320))
+    folder: Mapped[str] = mapped_column(String(1000))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    uid: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[str] = mapped_column(String(1000), default="")
+    sender_address: Mapped[str] = mapped_column(String(320), default="")
+    sender_name: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None]
+    received_at: Mapped[datetime]
+    raw_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    raw_size: Mapped[int] = mapped_column(Integer)
+    correction: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str] = mapped_column(String(20), default="pending")
+    outcome_reason: Mapped[str] = mapped_column(Text, default="")
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AttachmentRow(Base):
+    """One file found in a message (leaf part, forwarded mail or zip member), with its bytes in blobs."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_sha256", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    filename: Mapped[str] = mapped_column(Text, default="")
+    content_type: Mapped[str] = mapped_column(String(255), default="")
+    detected_format: Mapped[str] = mapped_column(String(40), default="")
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    origin: Mapped[str] = mapped_column(Text, default="")
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Report(Base):
+    """One organisation's one activity; its content lives in its versions, the highest is current."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_key: Mapped[str] = mapped_column(String(500), index=True)
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportVersion(Base):
+    """One version of a report: the parsed fields, where they came from and when.
+
+    fingerprint (normalised content) is unique across all versions of all reports: the same content
+    arriving again, even from a concurrent writer, is a duplicate and never a new row.
+    """
+
+    __tablename__ = "report_versions"
+    __table_args__ = (
+        UniqueConstraint("report_id", "version_no", name="uq_report_versions_report_version"),
+        UniqueConstraint("fingerprint", name="uq_report_versions_fingerprint"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))
+    version_no: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    org_name: Mapped[str] = mapped_column(Text)
+    headcount: Mapped[int | None] = mapped_column(Integer)
+    headcount_text: Mapped[str] = mapped_column(Text, default="")
+    agenda: Mapped[list[str]] = mapped_column(JSON, default=list)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    contact_person: Mapped[str] = mapped_column(Text, default="")
+    contact_phone: Mapped[str] = mapped_column(Text, default="")
+    activity_date: Mapped[date | None]
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    correction: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Duplicate(Base):
+    """Something that arrived again, and what it duplicates: a message, an attachment or a form version."""
+
+    __tablename__ = "duplicates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "message" | "attachment" | "form"
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    of_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    of_attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    of_version_id: Mapped[int | None] = mapped_column(ForeignKey("report_versions.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FailureRecord(Base):
+    """Why a message or an attachment gave no report, and what staff did about it."""
+
+    __tablename__ = "failures"
+    __table_args__ = (Index("ix_failures_status", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | resolved | ignored
+    resolved_by: Mapped[str] = mapped_column(String(100), default="")
+    resolved_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PollRun(Base):
+    """One poll of one account's folder: when, whether it worked, what it counted."""
+
+    __tablename__ = "poll_runs"
+    __table_args__ = (Index("ix_poll_runs_account_folder", "account", "folder", "finished_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(320))
+    folder: Mapped[str] = mapped_column(String(1000))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime]
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str] = mapped_column(Text, default="")
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+
+class DigestRunRecord(Base):
+    """One daily digest built: the day it covers, when it went, to whom, its Message-ID."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (Index("ix_digest_runs_day", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    sent_at: Mapped[datetime]
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    message_id: Mapped[str] = mapped_column(String(1000), default="")
+    mode: Mapped[str] = mapped_column(String(20), default="send")
+
+
+class Lock(Base):
+    """A named lease (SQLite's stand-in for PostgreSQL advisory locks): who holds it and until when."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(500), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime]
