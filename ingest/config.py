@@ -44,7 +44,7 @@ class Settings:
     digest_to: tuple[str, ...] = ()
     digest_from: str = ""
     digest_time: time = time(8, 0)
-    poll_minutes: int = 10
+    poll_minutes: float = 10.0  # fractions allowed (tests poll every few seconds)
     timezone: str = "Asia/Shanghai"
     log_format: str = "plain"
     soffice: str = "soffice"
@@ -70,6 +70,8 @@ class Settings:
                 out[f.name] = mask_url_password(self.effective_database_url)
             elif isinstance(value, tuple):
                 out[f.name] = ",".join(value)
+            elif isinstance(value, float):
+                out[f.name] = f"{value:g}"
             elif isinstance(value, time):
                 out[f.name] = value.strftime("%H:%M")
             else:
@@ -184,9 +186,9 @@ def _build(raw: dict[str, Any]) -> Settings:
             values[name] = _parse_int(name, value, minimum=1)
             if values[name] > 65535:
                 raise SettingsError(f"{_env_name(name)}: not a TCP port: {value!r}")
-        elif name in {"poll_minutes", "imap_batch"}:
+        elif name == "imap_batch":
             values[name] = _parse_int(name, value, minimum=1)
-        elif name in {"imap_timeout", "smtp_timeout"}:
+        elif name in {"imap_timeout", "smtp_timeout", "poll_minutes"}:
             values[name] = _parse_float(name, value)
         elif name == "imap_ssl":
             values[name] = _parse_bool(name, value)
