@@ -162,7 +162,8 @@ def digest_subject(facts: DigestFacts) -> str:
 
 
 def xlsx_filename(day: date) -> str:
-    return f"主题党日活动情况汇总表-{day.isoformat()}.xlsx"
+    """The attachment's name, short enough for a one-line RFC 2231 filename*= parameter."""
+    return f"汇总表-{day.isoformat()}.xlsx"
 
 
 def local_text(moment: datetime | None, tz: ZoneInfo, with_date: bool = True) -> str:
