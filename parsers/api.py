@@ -1,0 +1,112 @@
+"""parse(): bytes and a file name in, the forms found (with warnings) or exactly one failure out; never raises."""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from datetime import date
+
+import msoffcrypto
+
+from parsers.detect import CONVERTED_FORMATS, EXCEL_FORMATS, LEGACY_SHEET_FORMATS, WORD_FORMATS, detect
+from parsers.excel import read_calamine, read_xlsx
+from parsers.kinds import FailureKind
+from parsers.layout import Block, collect, read_form
+from parsers.legacy import ConversionFailed, ConverterMissing, convert_to_docx
+from parsers.limits import DEFAULT_TIMEOUT, Deadline, HostileContent, LimitExceeded, check_input_size
+from parsers.model import Failure, ParseResult
+from parsers.word import read_docx
+
+log = logging.getLogger(__name__)
+
+_NOT_FORMS = frozenset({"pdf", "image"})
+_CORRUPT = frozenset({"zip-corrupt", "ole-corrupt"})
+
+
+def parse(
+    data: bytes,
+    filename: str,
+    ref_date: date | None = None,
+    *,
+    soffice: str = "soffice",
+    timeout: float = DEFAULT_TIMEOUT,
+) -> ParseResult:
+    """Read the 情况表 forms out of one attachment.
+
+    ref_date gives the year of a month-day activity date (default today). soffice is the LibreOffice program
+    used for legacy formats; timeout caps the whole parse in seconds. Bad input never raises: it becomes a
+    Failure of a known kind (an unexpected internal error is `corrupt` with the exception in the detail).
+    """
+    fmt = "unknown"
+    try:
+        deadline = Deadline.after(timeout)
+        check_input_size(data)
+        fmt = detect(data, filename)
+        return _parse(data, fmt, ref_date or date.today(), deadline, soffice)
+    except LimitExceeded as exc:
+        return _failed(FailureKind.TOO_LARGE, str(exc), fmt, filename)
+    except MemoryError:
+        return _failed(FailureKind.TOO_LARGE, "out of memory while reading", fmt, filename)
+    except HostileContent as exc:
+        return _failed(FailureKind.CORRUPT, str(exc), fmt, filename)
+    except ConverterMissing as exc:
+        return _failed(FailureKind.CONVERTER_MISSING, str(exc), fmt, filename)
+    except ConversionFailed as exc:
+        return _failed(FailureKind.CORRUPT, str(exc), fmt, filename)
+    except Exception as exc:
+        return _failed(FailureKind.CORRUPT, f"{type(exc).__name__}: {exc}", fmt, filename)
+
+
+def _failed(kind: FailureKind, detail: str, fmt: str, filename: str) -> ParseResult:
+    log.info("parse of %r (%s) failed: %s: %s", filename, fmt, kind.value, detail)
+    return ParseResult(failure=Failure(kind, detail), detected_format=fmt)
+
+
+def _parse(data: bytes, fmt: str, ref_date: date, deadline: Deadline, soffice: str) -> ParseResult:
+    blocks: list[Block]
+    if fmt in _NOT_FORMS:
+        return ParseResult(
+            failure=Failure(FailureKind.NOT_A_FORM, f"a {fmt} file holds no table to read"), detected_format=fmt
+        )
+    if fmt in _CORRUPT:
+        return ParseResult(
+            failure=Failure(FailureKind.CORRUPT, "the container cannot be opened"), detected_format=fmt.split("-")[0]
+        )
+    if fmt == "ooxml-encrypted" or (fmt in {"doc", "wps", "xls", "et"} and _ole_encrypted(data)):
+        return ParseResult(failure=Failure(FailureKind.ENCRYPTED, "password-protected file"), detected_format=fmt)
+    if fmt in WORD_FORMATS:
+        blocks = read_docx(data, deadline)
+    elif fmt in EXCEL_FORMATS:
+        blocks = read_xlsx(data, deadline)
+    elif fmt in LEGACY_SHEET_FORMATS:
+        blocks = read_calamine(data, deadline)
+    elif fmt in CONVERTED_FORMATS:
+        blocks = read_docx(convert_to_docx(data, fmt, deadline, soffice), deadline)
+    else:
+        return ParseResult(
+            failure=Failure(FailureKind.UNSUPPORTED_FORMAT, f"format {fmt!r} is not read"), detected_format=fmt
+        )
+    deadline.check()
+    raws = collect(blocks, deadline)
+    if not raws:
+        return ParseResult(
+            failure=Failure(FailureKind.NOT_A_FORM, "no labelled 情况表 fields found"), detected_format=fmt
+        )
+    filled = [raw for raw in raws if not raw.is_empty]
+    if not filled:
+        return ParseResult(
+            failure=Failure(FailureKind.EMPTY_FORM, "every field of the form is empty"), detected_format=fmt
+        )
+    return ParseResult(forms=tuple(read_form(raw, ref_date) for raw in filled), detected_format=fmt)
+
+
+def _ole_encrypted(data: bytes) -> bool:
+    try:
+        return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
+    except (zipfile.BadZipFile, OSError, ValueError, AssertionError, KeyError, IndexError, TypeError) as exc:
+        log.debug("msoffcrypto could not tell whether the file is encrypted: %s", exc)
+        return False
+    except Exception as exc:  # msoffcrypto raises its own FileFormatError for OLE files it does not know
+        log.debug("msoffcrypto could not tell whether the file is encrypted: %s", exc)
+        return False

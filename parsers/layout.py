@@ -1,0 +1,284 @@
+"""Find 情况表 forms in a document's blocks (tables as grids, paragraphs as lines), whatever the layout."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Generator, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from parsers.fields import (
+    FORM_FIELDS,
+    Field,
+    find_activity_date,
+    inline_pairs,
+    is_note,
+    label_of,
+    normalize,
+    parse_headcount,
+    parse_phone,
+    split_items,
+)
+from parsers.limits import Deadline
+from parsers.model import ParsedForm
+
+MIN_LABELS = 3
+"""A block counts as a 情况表 only when at least this many different fields are labelled in it."""
+
+_TOTAL_ROWS = frozenset({"合计", "总计", "小计", "共计"})
+_BARE_NUMBERING = re.compile(r"^\s*(?:[(（]?[\d一二三四五六七八九十]+[.、．)）:]?|[•·\-—*])\s*$")
+
+
+@dataclass(eq=False)
+class Cell:
+    """One table cell; a merged cell is one Cell object repeated over every grid position it covers."""
+
+    text: str
+
+
+@dataclass
+class TableBlock:
+    rows: list[list[Cell]]
+    """Grid rows; every row is as long as the table's widest row (padded with empty cells)."""
+
+
+@dataclass
+class TextBlock:
+    text: str
+
+
+Block = TableBlock | TextBlock
+
+
+@dataclass
+class RawForm:
+    """Values found for one form, as typed, before they are read into a ParsedForm."""
+
+    values: dict[Field, list[str]] = field(default_factory=dict)
+    labelled: set[Field] = field(default_factory=set)
+    keys: dict[object, Field] = field(default_factory=dict)
+
+    def add(self, fld: Field, value: str, key: object) -> None:
+        self.labelled.add(fld)
+        self.keys[key] = fld
+        self.values.setdefault(fld, []).append(value)
+
+    def filled(self, fld: Field) -> bool:
+        return any(v.strip() for v in self.values.get(fld, []))
+
+    @property
+    def is_form(self) -> bool:
+        return len(self.labelled & set(FORM_FIELDS)) >= MIN_LABELS
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(_meaningful(v) for fld in FORM_FIELDS for v in self.values.get(fld, []))
+
+
+def _meaningful(value: str) -> bool:
+    return any(line.strip() and not _BARE_NUMBERING.match(line) for line in value.splitlines())
+
+
+@dataclass(frozen=True)
+class _Event:
+    field: Field
+    value: str
+    key: object
+    new_form: bool = False
+
+
+def pad(rows: list[list[Cell]]) -> list[list[Cell]]:
+    width = max((len(row) for row in rows), default=0)
+    return [row + [Cell("") for _ in range(width - len(row))] for row in rows]
+
+
+def _distinct(row: list[Cell]) -> list[tuple[int, Cell]]:
+    """(first grid column, cell) for each cell of a row, a horizontally merged cell once."""
+    out: list[tuple[int, Cell]] = []
+    for col, cell in enumerate(row):
+        if out and out[-1][1] is cell:
+            continue
+        out.append((col, cell))
+    return out
+
+
+def _header_fields(row: list[Cell]) -> dict[int, Field] | None:
+    """Columns of a roll-up header row (党组织名称 | 人数 | 议程 | …), or None when the row is not one."""
+    cells = _distinct(row)
+    labels = [(col, label_of(cell.text)) for col, cell in cells]
+    fields = [fld for _, fld in labels if fld is not None]
+    if len(set(fields)) < MIN_LABELS or len(set(fields)) != len(fields):
+        return None
+    adjacent = sum(1 for (_, a), (_, b) in itertools.pairwise(labels) if a is not None and b is not None)
+    if adjacent < 2:
+        return None
+    return {col: fld for col, fld in labels if fld is not None}
+
+
+def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
+    rows = table.rows
+    consumed: set[int] = set()
+    label_keys: set[int] = set()
+    r = 0
+    while r < len(rows):
+        deadline.check()
+        header = _header_fields(rows[r])
+        if header is not None:
+            r = yield from _list_events(rows, r, header, deadline)
+            continue
+        cells = _distinct(rows[r])
+        for index, (col, cell) in enumerate(cells):
+            if id(cell) in consumed:
+                continue
+            right = cells[index + 1][1] if index + 1 < len(cells) else None
+            fld = label_of(cell.text)
+            if fld is not None:
+                if id(cell) in label_keys:
+                    if right is not None and label_of(right.text) is None and id(right) not in consumed:
+                        consumed.add(id(right))
+                        yield _Event(fld, right.text, id(cell))
+                    continue
+                label_keys.add(id(cell))
+                value_cell = right if right is not None and label_of(right.text) is None else None
+                if value_cell is None and r + 1 < len(rows):
+                    below = rows[r + 1][col]
+                    if below is not cell and label_of(below.text) is None and not inline_pairs(below.text):
+                        value_cell = below
+                if value_cell is not None and id(value_cell) not in consumed:
+                    consumed.add(id(value_cell))
+                    yield _Event(fld, value_cell.text, id(cell))
+                else:
+                    yield _Event(fld, "", id(cell))
+                continue
+            if is_note(cell.text):
+                continue
+            for n, (pair_field, value) in enumerate(inline_pairs(cell.text)):
+                consumed.add(id(cell))
+                yield _Event(pair_field, value, (id(cell), n))
+        r += 1
+
+
+def _list_events(
+    rows: list[list[Cell]], start: int, header: dict[int, Field], deadline: Deadline
+) -> Generator[_Event, None, int]:
+    """One form a row under a roll-up header; returns the index of the first row after the list."""
+    r = start + 1
+    while r < len(rows):
+        deadline.check()
+        row = rows[r]
+        if _header_fields(row) is not None:
+            return r
+        texts = [cell.text for _, cell in _distinct(row)]
+        if any(is_note(text) for text in texts[:1]):
+            return r + 1
+        values = {fld: row[col].text if col < len(row) else "" for col, fld in header.items()}
+        if not any(v.strip() for v in values.values()) or normalize(values.get(Field.ORG, "")) in _TOTAL_ROWS:
+            r += 1
+            continue
+        for n, (fld, value) in enumerate(values.items()):
+            yield _Event(fld, value, ("list", id(rows), r, fld), new_form=n == 0)
+        r += 1
+    return r
+
+
+def _text_events(lines: list[str], block_key: int) -> Iterator[_Event]:
+    current: tuple[Field, object] | None = None
+    current_has_value = False
+    for n, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if is_note(line):
+            current = None
+            continue
+        exact = label_of(line)
+        if exact is not None:
+            current = (exact, (block_key, n))
+            current_has_value = False
+            yield _Event(exact, "", current[1])
+            continue
+        pairs = inline_pairs(line)
+        if pairs:
+            for i, (fld, value) in enumerate(pairs):
+                key = (block_key, n, i)
+                current = (fld, key)
+                current_has_value = bool(value.strip())
+                yield _Event(fld, value, key)
+            continue
+        if current is not None and (current[0] in (Field.AGENDA, Field.SUMMARY) or not current_has_value):
+            current_has_value = True
+            yield _Event(current[0], line, current[1])
+
+
+def _events(blocks: Iterable[Block], deadline: Deadline) -> Iterator[_Event]:
+    lines: list[str] = []
+    for n, block in enumerate(blocks):
+        if isinstance(block, TextBlock):
+            lines.extend(block.text.splitlines() or [""])
+            continue
+        yield from _text_events(lines, n)
+        lines = []
+        yield from _table_events(block, deadline)
+    yield from _text_events(lines, -1)
+
+
+def collect(blocks: Iterable[Block], deadline: Deadline) -> list[RawForm]:
+    """Group the labelled values found in document order into forms; a repeated field starts a new form."""
+    forms: list[RawForm] = [RawForm()]
+    for event in _events(blocks, deadline):
+        form = forms[-1]
+        if event.key in form.keys and not event.new_form:
+            form.values[event.field].append(event.value)
+            continue
+        repeated = event.field in form.labelled and (event.field is Field.ORG or form.filled(event.field))
+        if (event.new_form or repeated) and form.labelled:
+            form = RawForm()
+            forms.append(form)
+        form.add(event.field, event.value, event.key)
+    return [form for form in forms if form.is_form]
+
+
+def _one_line(values: list[str]) -> str:
+    parts = [line.strip() for value in values for line in value.splitlines() if line.strip()]
+    out = ""
+    for part in parts:
+        if out and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalnum():
+            out += " "
+        out += part
+    return out
+
+
+def read_form(raw: RawForm, ref_date: date) -> ParsedForm:
+    """Turn the raw values of one form into a ParsedForm, with a warning for every value not read cleanly."""
+    warnings: list[str] = []
+    values = raw.values
+    org = _one_line(values.get(Field.ORG, []))
+    if not org:
+        warnings.append("党组织名称未填写")
+    headcount_text = _one_line(values.get(Field.HEADCOUNT, []))
+    headcount, warning = parse_headcount(headcount_text)
+    if warning:
+        warnings.append(warning)
+    agenda = tuple(item for value in values.get(Field.AGENDA, []) for item in split_items(value) if _meaningful(item))
+    summary = "\n".join(line for value in values.get(Field.SUMMARY, []) for line in split_items(value))
+    contact = _one_line(values.get(Field.CONTACT, []))
+    if not contact:
+        warnings.append("联系人未填写")
+    phone, warning = parse_phone(_one_line(values.get(Field.PHONE, [])))
+    if warning:
+        warnings.append(warning)
+    date_texts = ["\n".join(values.get(Field.DATE, [])), summary, "\n".join(agenda)]
+    activity_date, warning = find_activity_date([t for t in date_texts if t], ref_date)
+    if warning:
+        warnings.append(warning)
+    return ParsedForm(
+        org_name=org,
+        headcount=headcount,
+        headcount_text=headcount_text,
+        agenda=agenda,
+        summary=summary,
+        contact_person=contact,
+        contact_phone=phone,
+        activity_date=activity_date,
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,104 @@
+"""Caps that keep a hostile file from exhausting memory or time: zip-bomb checks, part reads, deadlines."""
+
+from __future__ import annotations
+
+import time
+import zipfile
+from dataclasses import dataclass
+
+MAX_INPUT_BYTES = 40 * 1024 * 1024
+"""Larger attachments are refused before any parsing."""
+
+MAX_PART_BYTES = 64 * 1024 * 1024
+"""The largest uncompressed size accepted for one zip member."""
+
+MAX_TOTAL_BYTES = 160 * 1024 * 1024
+"""The largest uncompressed size accepted for a whole zip package."""
+
+MAX_RATIO = 120
+"""Compression ratio above which a big member is treated as a zip bomb (real XML compresses about 10-30x)."""
+
+RATIO_FLOOR_BYTES = 2 * 1024 * 1024
+"""Members smaller than this are never refused for their ratio alone."""
+
+MAX_MEMBERS = 5000
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds one parse may take, LibreOffice conversion included."""
+
+_CHUNK = 1024 * 1024
+
+
+class LimitExceeded(Exception):
+    """A size, ratio or time cap was hit: the file is reported as too_large."""
+
+
+class HostileContent(Exception):
+    """The file holds something never found in honest office files (a DTD, an entity declaration)."""
+
+
+@dataclass
+class Deadline:
+    """A point in monotonic time a parse must finish by; check() between steps."""
+
+    expires_at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds)
+
+    def remaining(self) -> float:
+        return self.expires_at - time.monotonic()
+
+    def check(self) -> None:
+        if time.monotonic() > self.expires_at:
+            raise LimitExceeded("parse time limit exceeded")
+
+
+def check_input_size(data: bytes) -> None:
+    if len(data) > MAX_INPUT_BYTES:
+        raise LimitExceeded(f"attachment is {len(data)} bytes, over the {MAX_INPUT_BYTES} byte cap")
+
+
+def check_zip(zf: zipfile.ZipFile) -> None:
+    """Refuse a package whose declared sizes or ratios are those of a zip bomb, before any member is read."""
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise LimitExceeded(f"zip has {len(infos)} members, over the cap of {MAX_MEMBERS}")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > MAX_PART_BYTES:
+            raise LimitExceeded(f"zip member {info.filename!r} declares {info.file_size} bytes uncompressed")
+        if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise LimitExceeded(
+                f"zip member {info.filename!r} has compression ratio {info.file_size // max(info.compress_size, 1)}"
+            )
+    if total > MAX_TOTAL_BYTES:
+        raise LimitExceeded(f"zip declares {total} bytes uncompressed in all, over the cap")
+
+
+def read_member(zf: zipfile.ZipFile, name: str, deadline: Deadline | None = None) -> bytes:
+    """Read one zip member in chunks, stopping as soon as it grows past its declared size or the cap."""
+    info = zf.getinfo(name)
+    cap = min(info.file_size, MAX_PART_BYTES)
+    chunks: list[bytes] = []
+    got = 0
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                break
+            got += len(chunk)
+            if got > cap:
+                raise LimitExceeded(f"zip member {name!r} inflates past its declared size {info.file_size}")
+            chunks.append(chunk)
+            if deadline is not None:
+                deadline.check()
+    return b"".join(chunks)
+
+
+def refuse_dtd(xml: bytes, part: str) -> None:
+    """Office XML never carries a DTD; one that does is hostile (entity expansion, external entities)."""
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+        raise HostileContent(f"{part} declares a DTD or entities")

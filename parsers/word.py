@@ -1,0 +1,245 @@
+"""Read a .docx body into blocks straight from its XML: merges, nested tables, content controls, revisions, text boxes.
+
+python-docx's high-level API loses text held in content controls, text boxes and insertions, so this walks the
+WordprocessingML tree with lxml (qualified names from python-docx's oxml layer) and reads only the main part.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+
+from docx.oxml.ns import qn
+from lxml import etree
+
+from parsers.fields import inline_pairs, label_of
+from parsers.layout import Block, Cell, TableBlock, TextBlock, pad
+from parsers.limits import Deadline, check_zip, read_member, refuse_dtd
+
+_P = qn("w:p")
+_T = qn("w:t")
+_TBL = qn("w:tbl")
+_TR = qn("w:tr")
+_TC = qn("w:tc")
+_TAB = qn("w:tab")
+_PTAB = qn("w:ptab")
+_BR = qn("w:br")
+_CR = qn("w:cr")
+_NB_HYPHEN = qn("w:noBreakHyphen")
+_BODY = qn("w:body")
+_SDT = qn("w:sdt")
+_SDT_CONTENT = qn("w:sdtContent")
+_CUSTOM_XML = qn("w:customXml")
+_SMART_TAG = qn("w:smartTag")
+_INS = qn("w:ins")
+_MOVE_TO = qn("w:moveTo")
+_TXBX = qn("w:txbxContent")
+_TC_PR = qn("w:tcPr")
+_TR_PR = qn("w:trPr")
+_GRID_SPAN = qn("w:gridSpan")
+_GRID_BEFORE = qn("w:gridBefore")
+_GRID_AFTER = qn("w:gridAfter")
+_V_MERGE = qn("w:vMerge")
+_VAL = qn("w:val")
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+_SKIPPED = frozenset(
+    {
+        qn("w:del"),
+        qn("w:moveFrom"),
+        qn("w:delText"),
+        qn("w:instrText"),
+        qn("w:delInstrText"),
+        qn("w:rPr"),
+        qn("w:pPr"),
+        qn("w:sectPr"),
+        qn("w:tblPr"),
+        qn("w:tblGrid"),
+        qn("w:trPr"),
+        qn("w:tcPr"),
+        qn("w:commentReference"),
+        qn("w:footnoteReference"),
+        _MC_FALLBACK,
+    }
+)
+"""Subtrees holding no visible text (or deleted text, or a duplicate Fallback copy of a text box)."""
+
+_WRAPPERS = frozenset({_SDT, _SDT_CONTENT, _CUSTOM_XML, _SMART_TAG, _INS, _MOVE_TO})
+"""Elements that may wrap block, row or cell content: walk through them."""
+
+_MAIN_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+_MAX_CELLS = 200_000
+
+
+def _xml_parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def parse_xml(xml: bytes, part: str) -> etree._Element:
+    """Parse one package part safely: DTDs refused outright, entities never resolved, no network."""
+    refuse_dtd(xml, part)
+    return etree.fromstring(xml, _xml_parser())
+
+
+def main_part_name(zf: zipfile.ZipFile) -> str:
+    names = set(zf.namelist())
+    if "word/document.xml" in names:
+        return "word/document.xml"
+    if "_rels/.rels" in names:
+        rels = parse_xml(read_member(zf, "_rels/.rels"), "_rels/.rels")
+        for rel in rels:
+            if rel.get("Type") == _MAIN_REL and rel.get("Target"):
+                return posixpath.normpath(rel.get("Target", "").lstrip("/"))
+    raise KeyError("no main document part in the package")
+
+
+def read_docx(data: bytes, deadline: Deadline) -> list[Block]:
+    """The document's blocks in reading order: paragraphs (text boxes after them) and tables (nested ones after)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        check_zip(zf)
+        part = main_part_name(zf)
+        xml = read_member(zf, part, deadline)
+    deadline.check()
+    root = parse_xml(xml, part)
+    body = root.find(_BODY)
+    if body is None:
+        return []
+    return _Walker(deadline).blocks(body)
+
+
+class _Walker:
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+        self.cells = 0
+
+    def blocks(self, container: etree._Element) -> list[Block]:
+        out: list[Block] = []
+        for child in container:
+            tag = child.tag
+            if tag == _P:
+                boxes: list[etree._Element] = []
+                out.append(TextBlock(self.paragraph(child, boxes)))
+                for box in boxes:
+                    out.extend(self.blocks(box))
+            elif tag == _TBL:
+                out.extend(self.table(child))
+            elif tag in _WRAPPERS:
+                out.extend(self.blocks(child))
+        return out
+
+    def paragraph(self, p: etree._Element, boxes: list[etree._Element]) -> str:
+        parts: list[str] = []
+        self._text(p, parts, boxes)
+        return "".join(parts)
+
+    def _text(self, element: etree._Element, parts: list[str], boxes: list[etree._Element]) -> None:
+        for child in element:
+            tag = child.tag
+            if tag == _T:
+                parts.append(child.text or "")
+            elif tag in _SKIPPED:
+                continue
+            elif tag in (_TAB, _PTAB):
+                parts.append("\t")
+            elif tag in (_BR, _CR):
+                parts.append("\n")
+            elif tag == _NB_HYPHEN:
+                parts.append("-")
+            elif tag == _TXBX:
+                boxes.append(child)
+            elif len(child):
+                self._text(child, parts, boxes)
+
+    def table(self, tbl: etree._Element) -> list[Block]:
+        """The table as a grid (gridBefore/After, gridSpan and vMerge resolved), then any labelled nested tables."""
+        self.deadline.check()
+        rows: list[list[Cell]] = []
+        nested: list[Block] = []
+        origins: dict[int, Cell] = {}
+        for tr in _children(tbl, _TR):
+            before, after = _row_grid(tr)
+            row: list[Cell] = [Cell("") for _ in range(before)]
+            for tc in _children(tr, _TC):
+                span, vmerge = _cell_props(tc)
+                text = self.cell_text(tc, nested)
+                col = len(row)
+                if vmerge == "continue" and col in origins:
+                    cell = origins[col]
+                else:
+                    cell = Cell(text)
+                    for c in range(col, col + span):
+                        origins.pop(c, None)
+                    if vmerge == "restart":
+                        origins[col] = cell
+                row.extend([cell] * span)
+            row.extend(Cell("") for _ in range(after))
+            self.cells += len(row)
+            if self.cells > _MAX_CELLS:
+                from parsers.limits import LimitExceeded
+
+                raise LimitExceeded(f"document tables have more than {_MAX_CELLS} cells")
+            rows.append(row)
+        return [TableBlock(pad(rows)), *nested]
+
+    def cell_text(self, tc: etree._Element, nested: list[Block]) -> str:
+        lines: list[str] = []
+        for block in self.blocks(tc):
+            if isinstance(block, TextBlock):
+                lines.append(block.text)
+            elif _has_labels(block):
+                nested.append(block)
+            else:
+                lines.extend("\t".join(c.text for c in _unique(row)) for row in block.rows)
+        return "\n".join(lines)
+
+
+def _children(element: etree._Element, tag: str) -> list[etree._Element]:
+    out: list[etree._Element] = []
+    for child in element:
+        if child.tag == tag:
+            out.append(child)
+        elif child.tag in _WRAPPERS:
+            out.extend(_children(child, tag))
+    return out
+
+
+def _int_val(element: etree._Element | None, default: int) -> int:
+    if element is None:
+        return default
+    try:
+        return max(0, min(int(element.get(_VAL, default)), 64))
+    except ValueError:
+        return default
+
+
+def _row_grid(tr: etree._Element) -> tuple[int, int]:
+    trpr = tr.find(_TR_PR)
+    if trpr is None:
+        return 0, 0
+    return _int_val(trpr.find(_GRID_BEFORE), 0), _int_val(trpr.find(_GRID_AFTER), 0)
+
+
+def _cell_props(tc: etree._Element) -> tuple[int, str | None]:
+    tcpr = tc.find(_TC_PR)
+    if tcpr is None:
+        return 1, None
+    span = max(1, _int_val(tcpr.find(_GRID_SPAN), 1))
+    vm = tcpr.find(_V_MERGE)
+    if vm is None:
+        return span, None
+    return span, "restart" if vm.get(_VAL) == "restart" else "continue"
+
+
+def _unique(row: list[Cell]) -> list[Cell]:
+    out: list[Cell] = []
+    for cell in row:
+        if not out or out[-1] is not cell:
+            out.append(cell)
+    return out
+
+
+def _has_labels(block: Block) -> bool:
+    if isinstance(block, TextBlock):
+        return False
+    return any(label_of(c.text) is not None or inline_pairs(c.text) for row in block.rows for c in row)
