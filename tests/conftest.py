@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.fixtures.services",
     "tests.fixtures.database",
     "tests.fixtures.dovecot",
+    "tests.fixtures.smtp",
 ]
 
 REPO = Path(__file__).resolve().parent.parent
