@@ -1,0 +1,330 @@
+"""Reads the mailbox over IMAP without ever changing it: login, ID, read-only select, new UIDs, BODY.PEEK[] fetches.
+
+The only module that imports imapclient. Folders are EXAMINEd (SELECT read-only) and messages fetched with
+BODY.PEEK[], so no \\Seen flag is set and nothing is moved or deleted: staff keep reading the mailbox in webmail.
+NetEase (163/126) refuses SELECT with "Unsafe Login" unless the client identifies itself with the IMAP ID command
+(RFC 2971), so ID is sent after LOGIN whenever the server advertises it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import ssl
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+
+from ingest.config import Settings
+from ingest.imap_errors import ConnectionLost, FolderMissing, LoginRefused, MailboxError, UidValidityChanged
+from ingest.model import RawMessage
+
+log = logging.getLogger(__name__)
+
+CLIENT_ID = {"name": "szlgb-intake", "version": "0.1.0", "vendor": "szlgb-intake", "os": "linux"}
+DEFAULT_RETRY_DELAYS: tuple[float, ...] = (2.0, 8.0, 30.0)
+NETWORK_ERRORS = (OSError, IMAPClientAbortError, EOFError)
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """What SELECT (read-only) reports about a folder; uidnext is None when the server leaves it out."""
+
+    folder: str
+    uidvalidity: int
+    uidnext: int | None
+    exists: int
+
+
+def _one_line(value: object) -> str:
+    """Server text as one readable line: bytes decoded, b'...' reprs unwrapped, whitespace collapsed."""
+    if isinstance(value, bytes):
+        text = value.decode("utf-8", "replace")
+    else:
+        text = str(value)
+        if len(text) > 3 and text[:2] in {"b'", 'b"'} and text[-1] == text[1]:
+            text = text[2:-1]
+    return " ".join(text.split())[:300]
+
+
+class Mailbox:
+    """One logged-in IMAP connection, used read-only. Build it with Mailbox.connect or open_mailbox."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._settings = settings
+        self._retry_delays = tuple(retry_delays)
+        self._sleep = sleep
+        self._client: IMAPClient | None = None
+        self.id_sent = False
+
+    # -- connection ---------------------------------------------------------------------------------------------
+
+    @classmethod
+    def connect(
+        cls,
+        settings: Settings,
+        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> Mailbox:
+        """Connect and log in, retrying network failures with backoff; raise LoginRefused at once on a refusal."""
+        mailbox = cls(settings, retry_delays, sleep)
+        mailbox._connect_with_retries()
+        return mailbox
+
+    @property
+    def account(self) -> str:
+        """The login user: the account part of every message's identity."""
+        return self._settings.imap_user
+
+    @property
+    def where(self) -> str:
+        return f"{self._settings.imap_user}@{self._settings.imap_host}:{self._settings.imap_port}"
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        cafile = self._settings.imap_ca_file or None
+        try:
+            return ssl.create_default_context(cafile=cafile)
+        except (OSError, ssl.SSLError) as exc:
+            raise MailboxError(f"cannot load imap_ca_file {cafile!r}: {exc}") from exc
+
+    def _connect_with_retries(self) -> None:
+        attempts = len(self._retry_delays) + 1
+        for attempt in range(attempts):
+            try:
+                self._connect_once()
+                return
+            except ConnectionLost as exc:
+                if attempt == attempts - 1:
+                    raise
+                delay = self._retry_delays[attempt]
+                log.warning("IMAP %s: %s; retrying in %.0f s (attempt %d of %d)",
+                            self.where, exc, delay, attempt + 2, attempts)
+                self._sleep(delay)
+
+    def _connect_once(self) -> None:
+        s = self._settings
+        if not s.imap_host:
+            raise MailboxError("imap_host is not set")
+        context = self._ssl_context() if s.imap_ssl else None
+        try:
+            client = IMAPClient(s.imap_host, port=s.imap_port, ssl=s.imap_ssl, ssl_context=context,
+                                timeout=s.imap_timeout)
+        except ssl.SSLCertVerificationError as exc:
+            raise MailboxError(
+                f"IMAP {s.imap_host}:{s.imap_port}: TLS certificate not trusted ({exc.verify_message}); "
+                "set imap_ca_file for a private server"
+            ) from exc
+        except NETWORK_ERRORS as exc:
+            raise ConnectionLost(f"IMAP {s.imap_host}:{s.imap_port}: cannot connect: {_one_line(exc)}") from exc
+        client.normalise_times = False  # INTERNALDATE as an aware datetime
+        try:
+            client.login(s.imap_user, s.imap_password)
+        except LoginError as exc:
+            self._drop(client)
+            raise LoginRefused(
+                f"IMAP login refused for {s.imap_user} on {s.imap_host}: {_one_line(exc)} "
+                "(check the 授权码 / IMAP authorisation code and that IMAP is enabled)"
+            ) from exc
+        except NETWORK_ERRORS as exc:
+            self._drop(client)
+            raise ConnectionLost(f"IMAP {self.where}: connection lost during login: {_one_line(exc)}") from exc
+        except IMAPClientError as exc:
+            self._drop(client)
+            raise LoginRefused(f"IMAP login refused for {s.imap_user} on {s.imap_host}: {_one_line(exc)}") from exc
+        self._client = client
+        self.id_sent = False
+        try:
+            if client.has_capability("ID"):
+                client.id_(CLIENT_ID)
+                self.id_sent = True
+                log.debug("IMAP %s: sent ID", self.where)
+        except NETWORK_ERRORS as exc:
+            self._drop(client)
+            self._client = None
+            raise ConnectionLost(f"IMAP {self.where}: connection lost after login: {_one_line(exc)}") from exc
+        except IMAPClientError as exc:
+            log.warning("IMAP %s: the server rejected the ID command: %s", self.where, _one_line(exc))
+        log.info("IMAP %s: logged in (ssl=%s, id=%s)", self.where, s.imap_ssl, self.id_sent)
+
+    @staticmethod
+    def _drop(client: IMAPClient) -> None:
+        with contextlib.suppress(Exception):  # best effort on a broken connection
+            client.shutdown()
+
+    def _reconnect(self) -> None:
+        if self._client is not None:
+            self._drop(self._client)
+            self._client = None
+        self._connect_with_retries()
+
+    @property
+    def client(self) -> IMAPClient:
+        if self._client is None:
+            raise ConnectionLost(f"IMAP {self.where}: not connected")
+        return self._client
+
+    def close(self) -> None:
+        """Log out (best effort); the mailbox is not usable afterwards."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception:  # closing must never fail the run
+            self._drop(client)
+
+    def __enter__(self) -> Mailbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- folders ------------------------------------------------------------------------------------------------
+
+    def _call(self, what: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run one imapclient call, turning its faults into ours."""
+        try:
+            return func(*args, **kwargs)
+        except NETWORK_ERRORS as exc:
+            raise ConnectionLost(f"IMAP {self.where}: connection lost during {what}: {_one_line(exc)}") from exc
+        except IMAPClientError as exc:
+            raise MailboxError(f"IMAP {self.where}: {what} failed: {_one_line(exc)}") from exc
+
+    def list_folders(self) -> list[str]:
+        """Names of every selectable folder (decoded from modified UTF-7 by imapclient)."""
+        rows = self._call("LIST", self.client.list_folders)
+        return [str(name) for flags, _delim, name in rows if b"\\Noselect" not in flags and b"\\NoSelect" not in flags]
+
+    def folder_state(self, folder: str) -> FolderState:
+        """SELECT the folder read-only (EXAMINE) and return its UIDVALIDITY, UIDNEXT and message count."""
+        client = self.client
+        try:
+            info = client.select_folder(folder, readonly=True)
+        except NETWORK_ERRORS as exc:
+            raise ConnectionLost(f"IMAP {self.where}: connection lost selecting {folder!r}: {_one_line(exc)}") from exc
+        except IMAPClientError as exc:
+            text = _one_line(exc)
+            if "unsafe login" in text.lower():
+                raise LoginRefused(
+                    f"IMAP {self.where}: SELECT {folder!r} refused as an unsafe login ({text}); "
+                    "the server wants the IMAP ID command"
+                ) from exc
+            exists = self._folder_exists(folder)
+            if exists is False:
+                raise FolderMissing(f"IMAP {self.where}: folder {folder!r} does not exist ({text})") from exc
+            raise MailboxError(f"IMAP {self.where}: SELECT {folder!r} failed: {text}") from exc
+        uidvalidity = info.get(b"UIDVALIDITY")
+        if uidvalidity is None:
+            raise MailboxError(f"IMAP {self.where}: SELECT {folder!r} did not report UIDVALIDITY")
+        uidnext = info.get(b"UIDNEXT")
+        return FolderState(
+            folder=folder,
+            uidvalidity=int(uidvalidity),
+            uidnext=int(uidnext) if uidnext is not None else None,
+            exists=int(info.get(b"EXISTS", 0)),
+        )
+
+    def _folder_exists(self, folder: str) -> bool | None:
+        try:
+            return bool(self.client.folder_exists(folder))
+        except Exception:  # only used to word an error better
+            return None
+
+    # -- messages -----------------------------------------------------------------------------------------------
+
+    def new_uids(self, folder: str, after_uid: int) -> tuple[FolderState, list[int]]:
+        """Select the folder and list UIDs above after_uid, ascending; no SEARCH at all when UIDNEXT says none."""
+        state = self.folder_state(folder)
+        if state.exists == 0 or (state.uidnext is not None and state.uidnext <= after_uid + 1):
+            return state, []
+        found = self._call("UID SEARCH", self.client.search, ["UID", f"{after_uid + 1}:*"])
+        # "UID n:*" always matches the last message, even when its UID is below n: filter ourselves.
+        return state, sorted(int(uid) for uid in found if int(uid) > after_uid)
+
+    def fetch_new(self, folder: str, after_uid: int, batch: int = 50) -> Iterator[RawMessage]:
+        """Yield every message with UID > after_uid, ascending, fetched with BODY.PEEK[] in batches.
+
+        A connection lost between batches or mid-batch is retried (reconnect with backoff) from the last UID
+        yielded, so no UID is ever yielded twice. If UIDVALIDITY changes meanwhile, UidValidityChanged is raised.
+        """
+        batch = max(1, batch)
+        state, uids = self.new_uids(folder, after_uid)
+        if not uids:
+            log.debug("IMAP %s %r: nothing after UID %d", self.where, folder, after_uid)
+            return
+        log.info("IMAP %s %r: %d new message(s) after UID %d", self.where, folder, len(uids), after_uid)
+        position = 0
+        reconnects = 0
+        while position < len(uids):
+            chunk = uids[position:position + batch]
+            try:
+                fetched = self._call("FETCH", self.client.fetch, chunk, ["BODY.PEEK[]", "INTERNALDATE"])
+            except ConnectionLost as exc:
+                reconnects += 1
+                if reconnects > len(self._retry_delays) + 1:
+                    raise
+                log.warning("IMAP %s %r: %s; reconnecting to resume after UID %d",
+                            self.where, folder, exc, chunk[0] - 1)
+                self._resume(folder, state)
+                continue
+            for uid in chunk:
+                data = fetched.get(uid)
+                position += 1
+                if data is None or b"BODY[]" not in data:
+                    log.warning("IMAP %s %r: UID %d vanished before it could be fetched", self.where, folder, uid)
+                    continue
+                internal = data.get(b"INTERNALDATE")
+                yield RawMessage(
+                    account=self.account,
+                    folder=folder,
+                    uidvalidity=state.uidvalidity,
+                    uid=uid,
+                    raw=bytes(data[b"BODY[]"]),
+                    internal_date=internal if isinstance(internal, datetime) else None,
+                )
+
+    def _resume(self, folder: str, before: FolderState) -> None:
+        self._reconnect()
+        after = self.folder_state(folder)
+        if after.uidvalidity != before.uidvalidity:
+            raise UidValidityChanged(
+                f"IMAP {self.where}: UIDVALIDITY of {folder!r} changed from {before.uidvalidity} "
+                f"to {after.uidvalidity} while fetching"
+            )
+
+
+@contextmanager
+def open_mailbox(
+    settings: Settings,
+    retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[Mailbox]:
+    """`with open_mailbox(settings) as mb:` — connect, log in, send ID; always log out at the end."""
+    mailbox = Mailbox.connect(settings, retry_delays, sleep)
+    try:
+        yield mailbox
+    finally:
+        mailbox.close()
+
+
+__all__ = [
+    "ConnectionLost",
+    "FolderMissing",
+    "FolderState",
+    "LoginRefused",
+    "Mailbox",
+    "MailboxError",
+    "UidValidityChanged",
+    "open_mailbox",
+]

@@ -1,0 +1,232 @@
+"""The IMAP adapter against a real Dovecot: read-only fetches, UID filtering, batches, folders, ID, TLS, errors."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+
+from ingest.imap import Mailbox, open_mailbox
+from ingest.imap_errors import ConnectionLost, FolderMissing, LoginRefused, MailboxError
+from tests.fixtures.dovecot import DovecotServer, DovecotUser
+from tests.fixtures.tcpproxy import TcpProxy
+
+NO_WAIT = (0.0, 0.0)
+
+
+def _mail(n: int, body: str = "正文") -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "支部 <branch@example.org>"
+    msg["To"] = "szlgbjdjc@163.com"
+    msg["Subject"] = f"主题党日情况表 {n}"
+    msg["Message-ID"] = f"<m{n}@example.org>"
+    msg.set_content(body)
+    return bytes(msg)
+
+
+def _fill(user: DovecotUser, count: int, folder: str = "INBOX") -> list[int]:
+    return [user.append(folder, _mail(i)) for i in range(1, count + 1)]
+
+
+def _counting(mb: Mailbox, method: str) -> list[Any]:
+    """Record the arguments of every call of one imapclient method on the mailbox's connection."""
+    calls: list[Any] = []
+    original = getattr(mb.client, method)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    setattr(mb.client, method, wrapper)
+    return calls
+
+
+def test_fetch_new_yields_bodies_with_internaldate_and_leaves_every_flag_unchanged(dovecot_user: DovecotUser) -> None:
+    when = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
+    uids = [dovecot_user.append("INBOX", _mail(i), when=when) for i in range(1, 4)]
+    dovecot_user.append("INBOX", _mail(4), flags=[r"\Flagged"])
+    before = dovecot_user.flags("INBOX")
+    with open_mailbox(dovecot_user.settings()) as mb:
+        got = list(mb.fetch_new("INBOX", 0, batch=10))
+    assert [m.uid for m in got] == [*uids, uids[-1] + 1]
+    assert got[0].raw.replace(b"\r\n", b"\n") == _mail(1).replace(b"\r\n", b"\n")
+    assert got[0].internal_date == when
+    assert got[0].account == dovecot_user.user
+    assert got[0].folder == "INBOX"
+    assert got[0].uidvalidity == dovecot_user.uidvalidity("INBOX")
+    assert dovecot_user.flags("INBOX") == before
+    assert all(b"\\Seen" not in flags for uid, flags in dovecot_user.flags("INBOX").items() if uid in uids)
+
+
+def test_folder_is_selected_read_only_so_even_a_store_changes_nothing(dovecot_user: DovecotUser) -> None:
+    _fill(dovecot_user, 1)
+    with open_mailbox(dovecot_user.settings()) as mb:
+        mb.folder_state("INBOX")
+        assert mb.client._imap.is_readonly  # EXAMINE, not SELECT
+        mb.client.add_flags([1], [b"\\Seen"])  # Dovecot answers OK but stores nothing in a read-only folder
+    assert dovecot_user.flags("INBOX")[1] == ()
+
+
+def test_fetch_new_returns_only_uids_above_after_uid(dovecot_user: DovecotUser) -> None:
+    uids = _fill(dovecot_user, 5)
+    with open_mailbox(dovecot_user.settings()) as mb:
+        got = [m.uid for m in mb.fetch_new("INBOX", uids[1], batch=50)]
+    assert got == uids[2:]
+
+
+def test_uid_range_past_the_end_yields_nothing_although_the_server_returns_the_last_message(
+    dovecot_user: DovecotUser,
+) -> None:
+    uids = _fill(dovecot_user, 3)
+    with dovecot_user.client() as client:  # expunge the newest so UIDNEXT is past the last UID
+        client.select_folder("INBOX")
+        client.delete_messages([uids[-1]])
+        client.expunge()
+    with open_mailbox(dovecot_user.settings()) as mb:
+        mb.folder_state("INBOX")
+        raw_answer = mb.client.search(["UID", f"{uids[-1]}:*"])
+        assert raw_answer == [uids[1]]  # the server's quirk the adapter must filter out
+        state, new = mb.new_uids("INBOX", uids[1])
+        assert new == []
+        assert list(mb.fetch_new("INBOX", uids[1], batch=10)) == []
+        assert list(mb.fetch_new("INBOX", 1000, batch=10)) == []
+    assert state.uidnext == uids[-1] + 1
+
+
+def test_fetch_new_fetches_in_batches_of_the_given_size(dovecot_user: DovecotUser) -> None:
+    uids = _fill(dovecot_user, 7)
+    with open_mailbox(dovecot_user.settings()) as mb:
+        fetches = _counting(mb, "fetch")
+        got = [m.uid for m in mb.fetch_new("INBOX", 0, batch=3)]
+    assert got == uids
+    assert [list(args[0]) for args in fetches] == [uids[0:3], uids[3:6], uids[6:7]]
+
+
+def test_idle_poll_sends_no_search_and_no_fetch(dovecot_user: DovecotUser) -> None:
+    uids = _fill(dovecot_user, 3)
+    with open_mailbox(dovecot_user.settings()) as mb:
+        searches = _counting(mb, "search")
+        fetches = _counting(mb, "fetch")
+        assert list(mb.fetch_new("INBOX", uids[-1], batch=10)) == []
+        state = mb.folder_state("INBOX")
+    assert searches == [] and fetches == []
+    assert state.uidnext == uids[-1] + 1 and state.exists == 3
+
+
+def test_new_mail_is_found_with_one_search_from_the_last_uid(dovecot_user: DovecotUser) -> None:
+    uids = _fill(dovecot_user, 3)
+    with open_mailbox(dovecot_user.settings()) as mb:
+        searches = _counting(mb, "search")
+        new_uid = dovecot_user.append("INBOX", _mail(9))
+        got = [m.uid for m in mb.fetch_new("INBOX", uids[-1], batch=10)]
+    assert got == [new_uid]
+    assert searches == [(["UID", f"{uids[-1] + 1}:*"],)]
+
+
+def test_folder_with_a_chinese_name_is_listed_and_fetched(dovecot_user: DovecotUser) -> None:
+    dovecot_user.create_folder("垃圾邮件")
+    uid = dovecot_user.append("垃圾邮件", _mail(1))
+    with open_mailbox(dovecot_user.settings()) as mb:
+        assert "垃圾邮件" in mb.list_folders()
+        assert "INBOX" in mb.list_folders()
+        got = list(mb.fetch_new("垃圾邮件", 0, batch=5))
+        state = mb.folder_state("垃圾邮件")
+    assert [m.uid for m in got] == [uid]
+    assert got[0].folder == "垃圾邮件"
+    assert state.folder == "垃圾邮件" and state.exists == 1
+
+
+def test_id_command_is_sent_after_login_when_the_server_advertises_it(
+    dovecot: DovecotServer, dovecot_user: DovecotUser
+) -> None:
+    with open_mailbox(dovecot_user.settings()) as mb:
+        assert mb.client.has_capability("ID")
+        assert mb.id_sent
+        mb.folder_state("INBOX")
+    log = dovecot.log_text()
+    assert any("ID sent" in line and "name=szlgb-intake" in line and dovecot_user.user in line
+               for line in log.splitlines())
+
+
+def test_wrong_password_raises_login_refused_with_one_line_and_no_secret(dovecot_user: DovecotUser) -> None:
+    sleeps: list[float] = []
+    # From 127.0.0.2 through a proxy, so Dovecot's per-IP auth penalty does not slow the other tests' logins.
+    with TcpProxy(dovecot_user.host, dovecot_user.port, source_host="127.0.0.2") as proxy:
+        settings = dovecot_user.settings(imap_password="wrong-code-123", imap_port=proxy.port)
+        with pytest.raises(LoginRefused) as info:
+            Mailbox.connect(settings, retry_delays=NO_WAIT, sleep=sleeps.append)
+    message = str(info.value)
+    assert "\n" not in message
+    assert dovecot_user.user in message and "授权码" in message
+    assert "wrong-code-123" not in message
+    assert sleeps == []  # a refusal is not retried
+    assert isinstance(info.value, MailboxError) and info.value.__cause__ is not None
+
+
+def test_missing_folder_raises_folder_missing(dovecot_user: DovecotUser) -> None:
+    with open_mailbox(dovecot_user.settings()) as mb, pytest.raises(FolderMissing, match="不存在的文件夹"):
+        mb.folder_state("不存在的文件夹")
+
+
+def test_uidvalidity_is_reported_and_its_change_is_visible(dovecot_user: DovecotUser) -> None:
+    _fill(dovecot_user, 1)
+    with open_mailbox(dovecot_user.settings()) as mb:
+        first = mb.folder_state("INBOX").uidvalidity
+        dovecot_user.set_uidvalidity("INBOX", first + 77)
+        msgs = list(mb.fetch_new("INBOX", 0, batch=5))
+    assert msgs[0].uidvalidity == first + 77
+
+
+def test_tls_with_the_private_ca_file_verifies_and_works(dovecot_user: DovecotUser) -> None:
+    uid = dovecot_user.append("INBOX", _mail(1))
+    with open_mailbox(dovecot_user.tls_settings()) as mb:
+        got = [m.uid for m in mb.fetch_new("INBOX", 0, batch=5)]
+    assert got == [uid]
+
+
+def test_tls_without_the_ca_file_refuses_the_untrusted_certificate(dovecot_user: DovecotUser) -> None:
+    settings = dovecot_user.tls_settings(imap_ca_file="")
+    with pytest.raises(MailboxError, match="certificate") as info:
+        Mailbox.connect(settings, retry_delays=NO_WAIT, sleep=lambda s: None)
+    assert not isinstance(info.value, ConnectionLost)
+
+
+def test_nothing_listening_raises_connection_lost_after_backoff_retries(dovecot_user: DovecotUser) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    sleeps: list[float] = []
+    with pytest.raises(ConnectionLost, match="cannot connect"):
+        Mailbox.connect(dovecot_user.settings(imap_port=port), retry_delays=(1.0, 5.0), sleep=sleeps.append)
+    assert sleeps == [1.0, 5.0]
+
+
+def test_connection_cut_between_batches_reconnects_and_never_yields_a_uid_twice(
+    dovecot_user: DovecotUser,
+) -> None:
+    uids = _fill(dovecot_user, 6)
+    with TcpProxy(dovecot_user.host, dovecot_user.port) as proxy:
+        settings = dovecot_user.settings(imap_port=proxy.port)
+        with open_mailbox(settings, retry_delays=NO_WAIT, sleep=lambda s: None) as mb:
+            got = []
+            for message in mb.fetch_new("INBOX", 0, batch=2):
+                got.append(message.uid)
+                if len(got) == 3:
+                    proxy.cut_now()
+        assert proxy.cuts == 1 and proxy.connections == 2
+    assert got == uids
+
+
+def test_connection_cut_mid_fetch_resumes_from_the_last_uid_yielded(dovecot_user: DovecotUser) -> None:
+    uids = [dovecot_user.append("INBOX", _mail(i, body="长" * 3000)) for i in range(1, 5)]
+    with TcpProxy(dovecot_user.host, dovecot_user.port) as proxy:
+        settings = dovecot_user.settings(imap_port=proxy.port)
+        with open_mailbox(settings, retry_delays=NO_WAIT, sleep=lambda s: None) as mb:
+            mb.folder_state("INBOX")
+            proxy.cut_after(12000)  # inside the second message of the first batch
+            got = [m.uid for m in mb.fetch_new("INBOX", 0, batch=4)]
+        assert proxy.cuts == 1
+    assert got == uids
