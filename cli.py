@@ -58,7 +58,51 @@ def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def parse(files: tuple[Path, ...], as_json: bool) -> None:
     """Parse attachment files and print the forms found (or why none was)."""
-    not_built("the parsers package (issue 3)")
+    import json
+
+    from parsers import parse as parse_file
+
+    all_ok = True
+    for path in files:
+        result = parse_file(path.read_bytes(), path.name)
+        all_ok = all_ok and result.ok
+        forms = [
+            {
+                "org_name": f.org_name,
+                "headcount": f.headcount,
+                "headcount_text": f.headcount_text,
+                "agenda": list(f.agenda),
+                "summary": f.summary,
+                "contact_person": f.contact_person,
+                "contact_phone": f.contact_phone,
+                "activity_date": f.activity_date.isoformat() if f.activity_date else None,
+                "warnings": list(f.warnings),
+            }
+            for f in result.forms
+        ]
+        failure = {"kind": result.failure.kind.value, "message": result.failure.message} if result.failure else None
+        if as_json:
+            click.echo(json.dumps({"file": str(path), "forms": forms, "failure": failure}, ensure_ascii=False))
+            continue
+        click.echo(f"== {path}  [{result.detected_format}]")
+        if failure is not None:
+            click.echo(f"   失败 {failure['kind']}: {failure['message']}")
+        for number, form in enumerate(result.forms, 1):
+            click.echo(f"   情况表 {number}")
+            for label, value in (
+                ("党组织名称", form.org_name),
+                ("人数", form.headcount_text),
+                ("活动日期", form.activity_date.isoformat() if form.activity_date else ""),
+                ("联系人", form.contact_person),
+                ("联系方式", form.contact_phone),
+            ):
+                click.echo(f"     {label:<6}\t{value}")
+            for item in form.agenda:
+                click.echo(f"     议程  \t{item}")
+            click.echo(f"     简介  \t{form.summary}")
+            for warning in form.warnings:
+                click.echo(f"     注意  \t{warning}")
+    sys.exit(0 if all_ok else 1)
 
 
 @main.command()
