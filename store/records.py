@@ -25,6 +25,7 @@ class MessageIn:
     sent_at: datetime | None
     received_at: datetime
     raw: bytes
+    correction: bool = False  # the subject or body says it corrects an earlier report (更正, 修改, 重报 ...)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,32 @@ class FailureRow:
     resolved_at: datetime | None = None
     message_pk: int = 0
     attachment_pk: int | None = None
+
+
+@dataclass(frozen=True)
+class ReparseItem:
+    """A failed attachment to parse again, with what the pipeline needs to record the result."""
+
+    failure_id: int
+    message_pk: int
+    attachment_pk: int
+    filename: str
+    content_type: str
+    data: bytes
+    correction: bool
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class DigestRun:
+    """One digest built: the day it covers, when it went out, to whom, and how (send or dry-run)."""
+
+    id: int
+    day: date
+    sent_at: datetime
+    recipients: tuple[str, ...]
+    message_id: str
+    mode: str
 
 
 @dataclass(frozen=True)

@@ -37,3 +37,11 @@ def clean_text(value: str | None) -> str:
         text = _ESCAPED_RUN.sub(_decode_run, text)
         text = _OTHER_SURROGATE.sub("\ufffd", text)
     return text
+
+
+def format_sender(name: str, address: str) -> str:
+    """The sender as staff read it: 显示名 <address>, or just the address."""
+    name = name.strip()
+    if name and address:
+        return f"{name} <{address}>"
+    return name or address

@@ -1,0 +1,197 @@
+"""Ladder steps 3-5: duplicate attachments, duplicate forms, and new report versus new version of a report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import unicodedata
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.blobs import put_blob
+from store.errors import NotFound, StoreError
+from store.models import AttachmentRow, Duplicate, Message, Report, ReportVersion, utcnow
+from store.records import AttachmentIn, AttachmentResult, FormIn, FormResult
+from store.text import clean_text
+
+log = logging.getLogger(__name__)
+
+_RETRIES = 5
+
+
+def normalise_text(value: str) -> str:
+    """The comparison key of a text: NFKC, white space folded away (spacing in Chinese text carries nothing)."""
+    return "".join(unicodedata.normalize("NFKC", clean_text(value)).split())
+
+
+def normalise_org(name: str) -> str:
+    """The key two spellings of one organisation share: NFKC, no white space at all, case-folded."""
+    return "".join(unicodedata.normalize("NFKC", clean_text(name)).split()).casefold()
+
+
+def _normalise_agenda(agenda: tuple[str, ...] | list[str]) -> list[str]:
+    return [item for item in (normalise_text(a) for a in agenda) if item]
+
+
+def form_fingerprint(form: FormIn) -> str:
+    """sha256 of the normalised content: organisation, headcount, agenda, summary, contact person and phone."""
+    headcount = str(form.headcount) if form.headcount is not None else normalise_text(form.headcount_text)
+    content = [
+        normalise_org(form.org_name),
+        headcount,
+        _normalise_agenda(form.agenda),
+        normalise_text(form.summary),
+        normalise_text(form.contact_person),
+        normalise_text(form.contact_phone),
+    ]
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def record_attachment(session: Session, message_pk: int, a: AttachmentIn) -> AttachmentResult:
+    """Ladder step 3: store the file (always); the same sha256 from an earlier message makes it a duplicate."""
+    digest = put_blob(session, a.data)
+    if a.sha256 and a.sha256.lower() != digest:
+        log.warning("attachment %r of message pk=%s: caller's sha256 differs from the bytes'; using the bytes'",
+                    a.filename, message_pk)
+    earlier = session.execute(
+        select(AttachmentRow.id, AttachmentRow.message_id)
+        .where(AttachmentRow.sha256 == digest, AttachmentRow.message_id != message_pk)
+        .order_by(AttachmentRow.id)
+        .limit(1)
+    ).first()
+    row = AttachmentRow(
+        message_id=message_pk,
+        filename=clean_text(a.filename),
+        content_type=clean_text(a.content_type)[:255],
+        detected_format=clean_text(a.detected_format)[:40],
+        size=len(a.data),
+        sha256=digest,
+        origin=clean_text(a.origin),
+        duplicate_of_id=None if earlier is None else earlier[0],
+        recorded_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    if earlier is not None:
+        session.add(Duplicate(kind="attachment", message_id=message_pk, attachment_id=row.id,
+                              of_attachment_id=earlier[0], of_message_id=earlier[1], recorded_at=utcnow()))
+        session.flush()
+        log.info("attachment %r of message pk=%s repeats attachment pk=%s", row.filename, message_pk, earlier[0])
+    return AttachmentResult(attachment_pk=row.id, duplicate_of=None if earlier is None else earlier[0])
+
+
+def _record_duplicate_form(
+    session: Session, message_pk: int, attachment_pk: int | None, version: ReportVersion
+) -> FormResult:
+    session.add(Duplicate(kind="form", message_id=message_pk, attachment_id=attachment_pk,
+                          of_version_id=version.id, of_message_id=version.message_id,
+                          of_attachment_id=version.attachment_id, recorded_at=utcnow()))
+    session.flush()
+    log.info("form in message pk=%s repeats report %s version %s", message_pk, version.report_id, version.version_no)
+    return FormResult(outcome="duplicate_form", report_pk=version.report_id, version_pk=version.id,
+                      version_no=version.version_no)
+
+
+def _pick_report(session: Session, org_key: str, agenda: list[str], correction: bool) -> Report | None:
+    """Ladder step 5: the report this form continues, or None for a new report (another activity)."""
+    candidates = session.execute(
+        select(Report, ReportVersion.agenda)
+        .join(ReportVersion, (ReportVersion.report_id == Report.id)
+              & (ReportVersion.version_no == Report.current_version))
+        .where(Report.org_key == org_key)
+        .order_by(Report.updated_at.desc(), Report.id.desc())
+        .execution_options(populate_existing=True)
+    ).all()
+    if not candidates:
+        return None
+    for report, current_agenda in candidates:
+        if agenda and _normalise_agenda(current_agenda or []) == agenda:
+            return report
+    if correction:
+        return candidates[0][0]
+    return None
+
+
+def _insert_version(
+    session: Session, message_pk: int, attachment_pk: int | None, form: FormIn, correction: bool, fingerprint: str
+) -> FormResult:
+    received_at = session.scalar(select(Message.received_at).where(Message.id == message_pk))
+    if received_at is None:
+        raise NotFound(f"no message with pk {message_pk}")
+    org_key = normalise_org(form.org_name)
+    agenda = _normalise_agenda(form.agenda)
+    report = _pick_report(session, org_key, agenda, correction)
+    now = utcnow()
+    if report is None:
+        report = Report(org_key=org_key, current_version=1, created_at=now, updated_at=now)
+        session.add(report)
+        session.flush()
+        version_no, outcome = 1, "new_report"
+    else:
+        version_no, outcome = report.current_version + 1, "new_version"
+        report.current_version = version_no
+        report.updated_at = now
+    version = ReportVersion(
+        report_id=report.id,
+        version_no=version_no,
+        fingerprint=fingerprint,
+        org_name=clean_text(form.org_name).strip(),
+        headcount=form.headcount,
+        headcount_text=clean_text(form.headcount_text),
+        agenda=[clean_text(a) for a in form.agenda],
+        summary=clean_text(form.summary),
+        contact_person=clean_text(form.contact_person),
+        contact_phone=clean_text(form.contact_phone),
+        activity_date=form.activity_date,
+        warnings=[clean_text(w) for w in form.warnings],
+        message_id=message_pk,
+        attachment_id=attachment_pk,
+        correction=correction,
+        received_at=received_at,
+        created_at=now,
+    )
+    session.add(version)
+    session.flush()
+    log.info("message pk=%s: %s, report %s version %s", message_pk, outcome, report.id, version_no)
+    return FormResult(outcome=outcome, report_pk=report.id, version_pk=version.id, version_no=version_no)
+
+
+def record_form(
+    session: Session, message_pk: int, attachment_pk: int | None, form: FormIn, correction: bool
+) -> FormResult:
+    """Ladder steps 4-5: a duplicate of any stored version, a new version of a report, or a new report.
+
+    The unique fingerprint makes a concurrent writer's identical form lose with IntegrityError inside a
+    SAVEPOINT; it is then read back and recorded as a duplicate, the caller's transaction intact.
+    """
+    fingerprint = form_fingerprint(form)
+    for _ in range(_RETRIES):
+        earlier = session.scalar(
+            select(ReportVersion).where(ReportVersion.fingerprint == fingerprint)
+            .execution_options(populate_existing=True)
+        )
+        if earlier is not None:
+            return _record_duplicate_form(session, message_pk, attachment_pk, earlier)
+        try:
+            with session.begin_nested():
+                return _insert_version(session, message_pk, attachment_pk, form, correction, fingerprint)
+        except IntegrityError as exc:
+            log.info("message pk=%s: concurrent writer won a report row (%s); reading again", message_pk,
+                     type(exc.orig).__name__)
+    raise StoreError(f"message pk={message_pk}: could not record the form after {_RETRIES} attempts")
+
+
+def count_versions(session: Session, report_pk: int) -> int:
+    """How many versions a report has."""
+    return int(session.scalar(select(func.count(ReportVersion.id)).where(ReportVersion.report_id == report_pk)) or 0)
+
+
+CORRECTION_WORDS = ("更正", "修改", "修正", "重新报送", "重报", "补充")
+
+
+def mentions_correction(*texts: str) -> bool:
+    """Does a subject or body say it corrects an earlier report (更正, 修改, 修正, 重新报送, 重报, 补充)?"""
+    return any(word in unicodedata.normalize("NFKC", clean_text(t)) for t in texts for word in CORRECTION_WORDS)

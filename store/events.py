@@ -1,0 +1,81 @@
+"""What happened around the reports: ignored mail, poll runs and digest runs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.errors import NotFound
+from store.models import DigestRunRecord, Message, PollRun
+from store.records import DigestRun
+from store.text import clean_text
+
+log = logging.getLogger(__name__)
+
+IGNORE_REASONS = frozenset({"auto_reply", "bounce", "own_digest", "mailing_list", "out_of_scope"})
+
+
+def record_ignored(session: Session, message_pk: int, reason: str) -> None:
+    """Mark a message ignored, and why: auto_reply, bounce, own_digest, mailing_list or out_of_scope."""
+    if reason not in IGNORE_REASONS:
+        raise ValueError(f"unknown ignore reason {reason!r}; expected one of {sorted(IGNORE_REASONS)}")
+    row = session.get(Message, message_pk)
+    if row is None:
+        raise NotFound(f"no message with pk {message_pk}")
+    row.outcome = "ignored"
+    row.outcome_reason = reason
+    session.flush()
+    log.info("message %s (pk=%s) ignored: %s", row.message_id or row.uid, message_pk, reason)
+
+
+def record_poll(
+    session: Session,
+    account: str,
+    folder: str,
+    started_at: datetime,
+    finished_at: datetime,
+    ok: bool,
+    error: str,
+    counts: Mapping[str, int],
+) -> None:
+    """Keep one poll of one folder: when, whether it worked (the error line if not), and its counts."""
+    session.add(PollRun(account=clean_text(account), folder=clean_text(folder), started_at=started_at,
+                        finished_at=finished_at, ok=ok, error=clean_text(error),
+                        counts={clean_text(k): int(v) for k, v in counts.items()}))
+    session.flush()
+
+
+def digest_sent(session: Session, day: date) -> bool:
+    """Was the digest for this day already sent (not just written as a dry run)?"""
+    found = session.scalar(
+        select(DigestRunRecord.id).where(DigestRunRecord.day == day, DigestRunRecord.mode == "send").limit(1)
+    )
+    return found is not None
+
+
+def record_digest_run(
+    session: Session, day: date, sent_at: datetime, recipients: Sequence[str], message_id: str, mode: str
+) -> None:
+    """Keep one digest built for a day: when, to whom, its Message-ID, and mode ("send" or "dry-run")."""
+    session.add(DigestRunRecord(day=day, sent_at=sent_at, recipients=[clean_text(r) for r in recipients],
+                                message_id=clean_text(message_id), mode=clean_text(mode)[:20]))
+    session.flush()
+    log.info("digest for %s recorded (%s, Message-ID %s)", day.isoformat(), mode, message_id)
+
+
+def _to_run(row: DigestRunRecord) -> DigestRun:
+    return DigestRun(id=row.id, day=row.day, sent_at=row.sent_at, recipients=tuple(row.recipients or ()),
+                     message_id=row.message_id, mode=row.mode)
+
+
+def last_digest_run(session: Session, mode: str | None = "send") -> DigestRun | None:
+    """The most recent digest run (by default the last one actually sent; mode=None for any)."""
+    stmt = select(DigestRunRecord).order_by(DigestRunRecord.sent_at.desc(), DigestRunRecord.id.desc()).limit(1)
+    if mode is not None:
+        stmt = stmt.where(DigestRunRecord.mode == mode)
+    row = session.scalar(stmt)
+    return None if row is None else _to_run(row)

@@ -1,0 +1,141 @@
+"""Ladder steps 1-2 and sync state: record each fetched message once, spot repeated Message-IDs."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.blobs import put_blob
+from store.errors import AlreadyRecorded, NotFound
+from store.models import Duplicate, Message, SyncState, utcnow
+from store.records import MessageIn, MessageResult
+from store.text import clean_text
+
+log = logging.getLogger(__name__)
+
+OUTCOMES = frozenset({"report", "duplicate", "failure", "ignored", "mixed"})
+
+
+def _find(session: Session, account: str, folder: str, uidvalidity: int, uid: int) -> int | None:
+    return session.scalar(
+        select(Message.id).where(
+            Message.account == account,
+            Message.folder == folder,
+            Message.uidvalidity == uidvalidity,
+            Message.uid == uid,
+        )
+    )
+
+
+def already_done(session: Session, account: str, folder: str, uidvalidity: int, uid: int) -> bool:
+    """Ladder step 1: was this (account, folder, UIDVALIDITY, UID) recorded before?"""
+    return _find(session, clean_text(account), clean_text(folder), uidvalidity, uid) is not None
+
+
+def last_done_uid(session: Session, account: str, folder: str, uidvalidity: int) -> int:
+    """The highest UID recorded for this folder under this UIDVALIDITY, 0 if none."""
+    value = session.scalar(
+        select(func.max(Message.uid)).where(
+            Message.account == clean_text(account),
+            Message.folder == clean_text(folder),
+            Message.uidvalidity == uidvalidity,
+        )
+    )
+    return int(value or 0)
+
+
+def record_message(session: Session, m: MessageIn) -> MessageResult:
+    """Store one message (raw bytes included); a repeated Message-ID on the account is stored and marked duplicate.
+
+    Raises AlreadyRecorded when the (account, folder, UIDVALIDITY, UID) row exists, also when a concurrent
+    writer inserts it first: the insert runs in a SAVEPOINT, so the caller's transaction stays usable.
+    """
+    account, folder = clean_text(m.account), clean_text(m.folder)
+    existing = _find(session, account, folder, m.uidvalidity, m.uid)
+    if existing is not None:
+        raise AlreadyRecorded(account, folder, m.uidvalidity, m.uid, existing)
+    message_id = clean_text(m.message_id).strip()
+    duplicate_of: int | None = None
+    if message_id:
+        duplicate_of = session.scalar(
+            select(func.min(Message.id)).where(Message.account == account, Message.message_id == message_id)
+        )
+    raw_sha = put_blob(session, m.raw)
+    row = Message(
+        account=account,
+        folder=folder,
+        uidvalidity=m.uidvalidity,
+        uid=m.uid,
+        message_id=message_id,
+        sender_address=clean_text(m.sender_address).strip(),
+        sender_name=clean_text(m.sender_name).strip(),
+        subject=clean_text(m.subject),
+        sent_at=m.sent_at,
+        received_at=m.received_at,
+        raw_sha256=raw_sha,
+        raw_size=len(m.raw),
+        correction=m.correction,
+        outcome="pending",
+        outcome_reason="",
+        duplicate_of_id=duplicate_of,
+        recorded_at=utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        winner = _find(session, account, folder, m.uidvalidity, m.uid)
+        if winner is None:
+            raise
+        log.info("message uid=%s in %s/%s was recorded by a concurrent writer", m.uid, account, folder)
+        raise AlreadyRecorded(account, folder, m.uidvalidity, m.uid, winner) from None
+    if duplicate_of is not None:
+        session.add(Duplicate(kind="message", message_id=row.id, of_message_id=duplicate_of, recorded_at=utcnow()))
+        session.flush()
+        log.info("message %s (uid=%s) repeats message pk=%s", message_id, m.uid, duplicate_of)
+    return MessageResult(message_pk=row.id, duplicate_of=duplicate_of)
+
+
+def set_message_outcome(session: Session, message_pk: int, outcome: str, reason: str = "") -> None:
+    """What became of a message: report, duplicate, failure, ignored or mixed, and why."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}; expected one of {sorted(OUTCOMES)}")
+    row = session.get(Message, message_pk)
+    if row is None:
+        raise NotFound(f"no message with pk {message_pk}")
+    row.outcome = outcome
+    row.outcome_reason = clean_text(reason)
+    session.flush()
+
+
+def get_sync_state(session: Session, account: str, folder: str) -> tuple[int, int] | None:
+    """(UIDVALIDITY, last UID done) of a folder, or None if it was never polled."""
+    row = session.execute(
+        select(SyncState.uidvalidity, SyncState.last_uid).where(
+            SyncState.account == clean_text(account), SyncState.folder == clean_text(folder)
+        )
+    ).first()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+def set_sync_state(session: Session, account: str, folder: str, uidvalidity: int, last_uid: int) -> None:
+    """Remember how far a folder was read. Under an unchanged UIDVALIDITY the last UID never goes back."""
+    account, folder = clean_text(account), clean_text(folder)
+    current = get_sync_state(session, account, folder)
+    if current is not None and current[0] == uidvalidity:
+        last_uid = max(last_uid, current[1])
+    values = {"account": account, "folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid,
+              "updated_at": utcnow()}
+    update = {"uidvalidity": uidvalidity, "last_uid": last_uid, "updated_at": values["updated_at"]}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt = postgresql.insert(SyncState).values(**values)
+        session.execute(stmt.on_conflict_do_update(index_elements=["account", "folder"], set_=update))
+    else:
+        stmt_lite = sqlite.insert(SyncState).values(**values)
+        session.execute(stmt_lite.on_conflict_do_update(index_elements=["account", "folder"], set_=update))
