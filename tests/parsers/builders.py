@@ -1,0 +1,178 @@
+"""Build real .docx and .xlsx files for the parser tests (python-docx, openpyxl) and convert them with LibreOffice."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import docx
+import openpyxl
+from docx.oxml import parse_xml
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+NSDECL = (
+    f'xmlns:w="{W_NS}" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:v="urn:schemas-microsoft-com:vml" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+)
+
+FILLED = {
+    "党组织名称": "苏州市姑苏区离退休干部第一党支部",
+    "人数": "25人",
+    "议程": ["1. 重温入党誓词", "2. 观看红色电影"],
+    "简介": "4月28日上午，支部组织老党员开展主题党日活动。",
+    "联系人": "王芳",
+    "联系方式": "0512-65221234",
+}
+
+
+def docx_bytes(document: docx.document.Document) -> bytes:
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def docx_from_body(body_xml: str) -> bytes:
+    """A .docx made by python-docx whose body is the given WordprocessingML (w: prefix, no namespace decls)."""
+    document = docx.Document()
+    body = document.element.body
+    sect = body[-1]
+    for child in list(body):
+        if child is not sect:
+            body.remove(child)
+    wrapper = parse_xml(f"<w:body {NSDECL}>{body_xml}</w:body>")
+    for child in list(wrapper):
+        sect.addprevious(child)
+    return docx_bytes(document)
+
+
+def p(text: str) -> str:
+    return f'<w:p><w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
+
+
+def tc(content: str, span: int = 1, vmerge: str | None = None) -> str:
+    props = ""
+    if span > 1:
+        props += f'<w:gridSpan w:val="{span}"/>'
+    if vmerge == "restart":
+        props += '<w:vMerge w:val="restart"/>'
+    elif vmerge == "continue":
+        props += "<w:vMerge/>"
+    inner = content if content.startswith("<") else p(content)
+    return f"<w:tc><w:tcPr>{props}</w:tcPr>{inner or '<w:p/>'}</w:tc>"
+
+
+def tr(*cells: str, before: int = 0, after: int = 0) -> str:
+    props = ""
+    if before:
+        props += f'<w:gridBefore w:val="{before}"/>'
+    if after:
+        props += f'<w:gridAfter w:val="{after}"/>'
+    return f"<w:tr><w:trPr>{props}</w:trPr>{''.join(cells)}</w:tr>"
+
+
+def tbl(*rows: str, cols: int = 4) -> str:
+    grid = "".join('<w:gridCol w:w="2000"/>' for _ in range(cols))
+    return f"<w:tbl><w:tblPr/><w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+
+
+def form_table(values: dict[str, object] | None = None, labels: dict[str, str] | None = None) -> str:
+    """The notice's layout: 名称|x|人数|x, 议程 spanning rows (vMerge), 简介, 联系人|x|联系方式|x."""
+    v = dict(FILLED if values is None else values)
+    lab = {k: k for k in FILLED} | (labels or {})
+    agenda = list(v.get("议程", []))  # type: ignore[call-overload]
+    agenda += [""] * (4 - len(agenda))
+    rows = [tr(tc(lab["党组织名称"]), tc(str(v.get("党组织名称", ""))), tc(lab["人数"]), tc(str(v.get("人数", ""))))]
+    for i, item in enumerate(agenda):
+        rows.append(tr(tc(lab["议程"] if i == 0 else "", vmerge="restart" if i == 0 else "continue"), tc(item, span=3)))
+    rows.append(tr(tc(lab["简介"]), tc(str(v.get("简介", "")), span=3)))
+    rows.append(
+        tr(tc(lab["联系人"]), tc(str(v.get("联系人", ""))), tc(lab["联系方式"]), tc(str(v.get("联系方式", ""))))
+    )
+    return tbl(*rows)
+
+
+def form_docx_high_level(values: dict[str, object] | None = None) -> bytes:
+    """The form built with python-docx's public API: merged cells through cell.merge()."""
+    v = dict(FILLED if values is None else values)
+    document = docx.Document()
+    document.add_paragraph("“助力火红年代”主题党日活动情况表")
+    table = document.add_table(rows=7, cols=4)
+    row = table.rows[0].cells
+    row[0].text, row[1].text, row[2].text, row[3].text = "党组织名称", str(v["党组织名称"]), "人  数", str(v["人数"])
+    agenda_label = table.cell(1, 0).merge(table.cell(4, 0))
+    agenda_label.text = "议  程"
+    agenda = list(v["议程"])  # type: ignore[call-overload]
+    for i in range(4):
+        merged = table.cell(1 + i, 1).merge(table.cell(1 + i, 3))
+        merged.text = agenda[i] if i < len(agenda) else ""
+    table.cell(5, 0).text = "简  介"
+    table.cell(5, 1).merge(table.cell(5, 3)).text = str(v["简介"])
+    row = table.rows[6].cells
+    row[0].text, row[1].text, row[2].text, row[3].text = "联系人", str(v["联系人"]), "联系方式", str(v["联系方式"])
+    document.add_paragraph("注：请在主题党日活动开展后一周内报送。联系人：施友成、刘杰，联系电话：65158951")
+    return docx_bytes(document)
+
+
+def xlsx_bytes(workbook: openpyxl.Workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def form_xlsx(values: Sequence[tuple[str, object]] | None = None, sheet_title: str = "情况表") -> bytes:
+    """The form as a worksheet: labels in column A, values in B..D merged, 议程 label merged over four rows."""
+    workbook = openpyxl.Workbook()
+    ws = workbook.active
+    assert ws is not None
+    ws.title = sheet_title
+    ws["A1"] = "“助力火红年代”主题党日活动情况表"
+    ws.merge_cells("A1:D1")
+    ws["A2"], ws["B2"], ws["C2"], ws["D2"] = "党组织名称", "苏州市吴中区老干部党支部", "人数", 25.0
+    ws["A3"] = "议程"
+    ws.merge_cells("A3:A6")
+    for i, item in enumerate(["1. 学习讲话精神", "2. 参观红色教育基地"]):
+        ws.cell(row=3 + i, column=2, value=item)
+        ws.merge_cells(start_row=3 + i, start_column=2, end_row=3 + i, end_column=4)
+    ws["A7"], ws["B7"] = "简介", "5月12日下午，支部在活动室集中学习。"
+    ws.merge_cells("B7:D7")
+    ws["A8"], ws["B8"], ws["C8"], ws["D8"] = "联系人", "李强", "联系电话", 13913571234
+    if values:
+        for ref, value in values:
+            ws[ref] = value
+    return xlsx_bytes(workbook)
+
+
+def rewrite_zip(data: bytes, replace: dict[str, bytes], add: dict[str, bytes] | None = None) -> bytes:
+    """A copy of a zip package with some members' bytes replaced (or added)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, replace.get(info.filename, src.read(info.filename)))
+        for name, content in (add or {}).items():
+            dst.writestr(name, content)
+    return out.getvalue()
+
+
+def soffice_convert(soffice: str, data: bytes, suffix: str, target: str) -> bytes:
+    """Convert a file with LibreOffice in a throwaway profile (test setup only); fails loudly if nothing came out."""
+    with tempfile.TemporaryDirectory() as work:
+        src = Path(work) / f"input{suffix}"
+        src.write_bytes(data)
+        profile = Path(work) / "profile"
+        subprocess.run(
+            [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
+             "--convert-to", target, "--outdir", work, str(src)],
+            check=True, capture_output=True, timeout=120, cwd=work,
+        )
+        ext = target.split(":")[0]
+        out = Path(work) / f"input.{ext}"
+        assert out.is_file(), f"LibreOffice did not convert {suffix} to {target}"
+        return out.read_bytes()
