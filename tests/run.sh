@@ -30,7 +30,7 @@ if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
   | grep -v '^WARNING: Location' || true
 
 echo "== ruff"
-.venv/bin/ruff check ingest parsers store scheduler.py cli.py tests bench
+.venv/bin/ruff check ingest parsers store scheduler.py cli.py tests bench samples
 echo "== mypy"
 .venv/bin/mypy ingest parsers store scheduler.py cli.py
 echo "== pytest"
