@@ -40,7 +40,8 @@ def record_failure(
     return row.id
 
 
-def _select_failures(session: Session, *where: ColumnElement[bool]) -> list[FailureRow]:
+def select_failures(session: Session, *where: ColumnElement[bool]) -> list[FailureRow]:
+    """Failures matching the conditions (on failures, messages or attachments), oldest first."""
     stmt = (
         select(FailureRecord, Message.sender_name, Message.sender_address, Message.subject, Message.received_at,
                AttachmentRow.filename)
@@ -73,12 +74,12 @@ def _select_failures(session: Session, *where: ColumnElement[bool]) -> list[Fail
 def list_failures(session: Session, include_closed: bool = False) -> list[FailureRow]:
     """Failures, oldest first: open ones, or with include_closed also resolved and ignored ones."""
     if include_closed:
-        return _select_failures(session)
-    return _select_failures(session, FailureRecord.status == "open")
+        return select_failures(session)
+    return select_failures(session, FailureRecord.status == "open")
 
 
 def get_failure(session: Session, failure_id: int) -> FailureRow | None:
-    rows = _select_failures(session, FailureRecord.id == failure_id)
+    rows = select_failures(session, FailureRecord.id == failure_id)
     return rows[0] if rows else None
 
 

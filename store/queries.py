@@ -1,0 +1,270 @@
+"""Read the store: current reports, season totals, counts, and everything one day's digest says."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session, aliased
+
+from store.events import last_digest_run
+from store.failures import select_failures
+from store.models import (
+    AttachmentRow,
+    DigestRunRecord,
+    Duplicate,
+    FailureRecord,
+    Message,
+    PollRun,
+    Report,
+    ReportVersion,
+)
+from store.records import (
+    Correction,
+    DigestFacts,
+    DuplicateRow,
+    PollHealth,
+    ReportRow,
+    SeasonTotals,
+)
+from store.text import format_sender
+
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+LATE_AFTER_DAYS = 7  # the notice asks for the form within a week of the activity
+ERRORS_KEPT = 50
+
+# The Chinese names of the form's fields, as the digest lists changes.
+FIELD_NAMES = (
+    ("org_name", "党组织名称"),
+    ("headcount", "人数"),
+    ("agenda", "议程"),
+    ("summary", "简介"),
+    ("contact_person", "联系人"),
+    ("contact_phone", "联系方式"),
+    ("activity_date", "活动日期"),
+)
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants where the local calendar day starts and ends."""
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def is_late(received_at: datetime, activity_date: date | None, tz: ZoneInfo = DEFAULT_TZ) -> bool:
+    """Received more than 7 days (local calendar days) after the activity date."""
+    if activity_date is None:
+        return False
+    return (received_at.astimezone(tz).date() - activity_date).days > LATE_AFTER_DAYS
+
+
+def _report_rows(session: Session, *where: ColumnElement[bool], all_versions: bool = False,
+                 tz: ZoneInfo = DEFAULT_TZ) -> list[ReportRow]:
+    stmt = (
+        select(ReportVersion.report_id, ReportVersion.version_no, ReportVersion.org_name, ReportVersion.headcount,
+               ReportVersion.headcount_text, ReportVersion.agenda, ReportVersion.summary,
+               ReportVersion.contact_person, ReportVersion.contact_phone, ReportVersion.activity_date,
+               ReportVersion.received_at, ReportVersion.warnings, Message.sender_name, Message.sender_address,
+               Message.subject, Message.message_id, AttachmentRow.filename)
+        .join(Report, Report.id == ReportVersion.report_id)
+        .join(Message, Message.id == ReportVersion.message_id)
+        .outerjoin(AttachmentRow, AttachmentRow.id == ReportVersion.attachment_id)
+        .where(*where)
+        .order_by(ReportVersion.received_at, ReportVersion.report_id, ReportVersion.version_no)
+    )
+    if not all_versions:
+        stmt = stmt.where(ReportVersion.version_no == Report.current_version)
+    rows: list[ReportRow] = []
+    for (report_id, version_no, org_name, headcount, headcount_text, agenda, summary, person, phone, activity,
+         received_at, warnings, sender_name, sender_address, subject, message_id, filename) in session.execute(stmt):
+        rows.append(ReportRow(
+            id=report_id, version=version_no, org_name=org_name, headcount=headcount,
+            headcount_text=headcount_text, agenda=tuple(agenda or ()), summary=summary, contact_person=person,
+            contact_phone=phone, activity_date=activity, received_at=received_at,
+            late=is_late(received_at, activity, tz), sender=format_sender(sender_name, sender_address),
+            subject=subject, message_id=message_id, attachment=filename or "", warnings=tuple(warnings or ()),
+        ))
+    return rows
+
+
+def current_reports(session: Session, since: date | None = None, all_versions: bool = False, *,
+                    tz: ZoneInfo = DEFAULT_TZ) -> list[ReportRow]:
+    """Each report's current version (or every version), oldest first; since = received on or after that day."""
+    where: list[ColumnElement[bool]] = []
+    if since is not None:
+        where.append(ReportVersion.received_at >= day_bounds(since, tz)[0])
+    return _report_rows(session, *where, all_versions=all_versions, tz=tz)
+
+
+def season_totals(session: Session, *, tz: ZoneInfo = DEFAULT_TZ) -> SeasonTotals:
+    """Reports, participants, reports per month (activity month, else received month), late ones, open failures."""
+    stmt = (
+        select(ReportVersion.headcount, ReportVersion.activity_date, ReportVersion.received_at)
+        .join(Report, (Report.id == ReportVersion.report_id) & (ReportVersion.version_no == Report.current_version))
+    )
+    reports = participants = late = 0
+    months: Counter[str] = Counter()
+    for headcount, activity, received_at in session.execute(stmt):
+        reports += 1
+        participants += headcount or 0
+        month_of = activity or received_at.astimezone(tz).date()
+        months[f"{month_of.year:04d}-{month_of.month:02d}"] += 1
+        late += is_late(received_at, activity, tz)
+    open_failures = session.scalar(select(func.count(FailureRecord.id)).where(FailureRecord.status == "open"))
+    return SeasonTotals(reports=reports, participants=participants, per_month=tuple(sorted(months.items())),
+                        late=late, open_failures=int(open_failures or 0))
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Row counts for `intake status`: messages, reports, versions, attachments, duplicates, failures ..."""
+    def n(column: Any, *where: ColumnElement[bool]) -> int:
+        return int(session.scalar(select(func.count(column)).where(*where)) or 0)
+
+    return {
+        "messages": n(Message.id),
+        "reports": n(Report.id),
+        "versions": n(ReportVersion.id),
+        "attachments": n(AttachmentRow.id),
+        "duplicates": n(Duplicate.id),
+        "failures": n(FailureRecord.id),
+        "open_failures": n(FailureRecord.id, FailureRecord.status == "open"),
+        "ignored": n(Message.id, Message.outcome == "ignored"),
+        "polls": n(PollRun.id),
+        "poll_errors": n(PollRun.id, PollRun.ok.is_(False)),
+        "digests_sent": n(DigestRunRecord.id, DigestRunRecord.mode == "send"),
+    }
+
+
+def _field_text(version: ReportVersion, name: str) -> str:
+    if name == "headcount":
+        return str(version.headcount) if version.headcount is not None else version.headcount_text
+    if name == "agenda":
+        return "；".join(version.agenda or ())
+    if name == "activity_date":
+        return version.activity_date.isoformat() if version.activity_date else ""
+    value: str = getattr(version, name)
+    return value
+
+
+def _corrections(session: Session, start: datetime, end: datetime) -> list[Correction]:
+    previous = aliased(ReportVersion)
+    stmt = (
+        select(ReportVersion, previous)
+        .join(previous, (previous.report_id == ReportVersion.report_id)
+              & (previous.version_no == ReportVersion.version_no - 1))
+        .where(ReportVersion.version_no > 1, ReportVersion.received_at >= start, ReportVersion.received_at < end)
+        .order_by(ReportVersion.received_at, ReportVersion.id)
+    )
+    out: list[Correction] = []
+    for new, old in session.execute(stmt).all():
+        changes = tuple(
+            (label, _field_text(old, name), _field_text(new, name))
+            for name, label in FIELD_NAMES
+            if _field_text(old, name) != _field_text(new, name)
+        )
+        out.append(Correction(report_id=new.report_id, org_name=new.org_name, version=new.version_no,
+                              received_at=new.received_at, changes=changes))
+    return out
+
+
+def _md(when: datetime, tz: ZoneInfo) -> str:
+    local = when.astimezone(tz)
+    return f"{local.month}月{local.day}日"
+
+
+def _duplicates(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> list[DuplicateRow]:
+    earlier_msg = aliased(Message)
+    earlier_att = aliased(AttachmentRow)
+    stmt = (
+        select(Duplicate.kind, Message.sender_name, Message.sender_address, Message.subject, Message.received_at,
+               AttachmentRow.filename, earlier_msg.subject, earlier_msg.received_at, earlier_msg.sender_address,
+               earlier_att.filename, ReportVersion.org_name, ReportVersion.version_no)
+        .join(Message, Message.id == Duplicate.message_id)
+        .outerjoin(AttachmentRow, AttachmentRow.id == Duplicate.attachment_id)
+        .outerjoin(earlier_msg, earlier_msg.id == Duplicate.of_message_id)
+        .outerjoin(earlier_att, earlier_att.id == Duplicate.of_attachment_id)
+        .outerjoin(ReportVersion, ReportVersion.id == Duplicate.of_version_id)
+        .where(Message.received_at >= start, Message.received_at < end)
+        .order_by(Message.received_at, Duplicate.id)
+    )
+    out: list[DuplicateRow] = []
+    for (kind, sender_name, sender_address, subject, received_at, filename, e_subject, e_received, e_sender,
+         e_filename, org_name, version_no) in session.execute(stmt):
+        when = _md(e_received, tz) if e_received is not None else "此前"
+        if kind == "form":
+            of_what = f"与 {when} 收到的「{org_name}」情况表（第{version_no}版）内容相同"
+        elif kind == "attachment":
+            of_what = f"与 {when} {e_sender or ''} 发来的附件「{e_filename or ''}」完全相同"
+        else:
+            of_what = f"与 {when} 收到的邮件「{e_subject or ''}」为同一封邮件（Message-ID 相同）"
+        out.append(DuplicateRow(kind=kind, sender=format_sender(sender_name, sender_address), subject=subject,
+                                filename=filename or "", of_what=of_what, received_at=received_at))
+    return out
+
+
+def _health(session: Session, since: datetime | None) -> list[PollHealth]:
+    mailboxes = session.execute(
+        select(PollRun.account, PollRun.folder, func.max(PollRun.finished_at))
+        .group_by(PollRun.account, PollRun.folder)
+        .order_by(PollRun.account, PollRun.folder)
+    ).all()
+    out: list[PollHealth] = []
+    for account, folder, last_run_at in mailboxes:
+        mine = (PollRun.account == account, PollRun.folder == folder)
+        last_ok_at = session.scalar(select(func.max(PollRun.finished_at)).where(*mine, PollRun.ok.is_(True)))
+        last = session.execute(
+            select(PollRun.ok, PollRun.error).where(*mine).order_by(PollRun.finished_at.desc(), PollRun.id.desc())
+            .limit(1)
+        ).one()
+        errors_where = [*mine, PollRun.ok.is_(False)]
+        if since is not None:
+            errors_where.append(PollRun.finished_at > since)
+        errors = session.execute(
+            select(PollRun.finished_at, PollRun.error).where(*errors_where)
+            .order_by(PollRun.finished_at.desc()).limit(ERRORS_KEPT)
+        ).all()
+        out.append(PollHealth(account=account, folder=folder, last_ok_at=last_ok_at, last_run_at=last_run_at,
+                              last_error="" if last[0] else last[1],
+                              errors_since=tuple((when, error) for when, error in reversed(errors))))
+    return out
+
+
+def digest_facts(session: Session, day: date, tz: ZoneInfo) -> DigestFacts:
+    """Everything the digest for one local calendar day (by received time) says, read in one go."""
+    start, end = day_bounds(day, tz)
+    in_day = (ReportVersion.received_at >= start, ReportVersion.received_at < end)
+    first_today = select(ReportVersion.report_id).where(ReportVersion.version_no == 1, *in_day)
+    new_reports = _report_rows(session, ReportVersion.report_id.in_(first_today), tz=tz)
+    failures = select_failures(session, Message.received_at >= start, Message.received_at < end)
+    ignored = session.execute(
+        select(Message.outcome_reason, func.count(Message.id))
+        .where(Message.outcome == "ignored", Message.received_at >= start, Message.received_at < end)
+        .group_by(Message.outcome_reason)
+        .order_by(Message.outcome_reason)
+    ).all()
+    received = session.scalar(
+        select(func.count(Message.id)).where(Message.received_at >= start, Message.received_at < end)
+    )
+    last_run = last_digest_run(session)
+    return DigestFacts(
+        day=day,
+        new_reports=tuple(new_reports),
+        corrections=tuple(_corrections(session, start, end)),
+        new_failures=tuple(failures),
+        duplicates=tuple(_duplicates(session, start, end, tz)),
+        ignored=tuple((reason, int(n)) for reason, n in ignored),
+        messages_received=int(received or 0),
+        season=season_totals(session, tz=tz),
+        health=tuple(_health(session, None if last_run is None else last_run.sent_at)),
+        all_current_reports=tuple(current_reports(session, tz=tz)),
+    )
+
+
+def report_history(session: Session, report_id: int, *, tz: ZoneInfo = DEFAULT_TZ) -> Sequence[ReportRow]:
+    """Every version of one report, oldest first."""
+    return _report_rows(session, ReportVersion.report_id == report_id, all_versions=True, tz=tz)
