@@ -311,7 +311,9 @@ def _summary_line(facts: DigestFacts, dup_total: int) -> str:
 def build_view(facts: DigestFacts, tz: ZoneInfo, now: datetime, xlsx_rows: int) -> DigestView:
     """Turn the store's facts into formatted Chinese text for the templates."""
     health = tuple(_health_view(h, tz, now) for h in facts.health)
-    healthy = bool(health) and not any(h.stale or h.errors for h in health)
+    # Transient errors after which polling recovered are listed, but only a stale mailbox or a refused login
+    # (e.g. an expired 授权码) raises the warning at the top.
+    healthy = bool(health) and not any(h.stale or h.login_problem for h in health)
     duplicates = _duplicate_groups(facts.duplicates)
     dup_total = len(facts.duplicates)
     quiet = not (facts.new_reports or facts.corrections or facts.new_failures or facts.duplicates)

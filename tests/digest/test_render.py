@@ -117,11 +117,12 @@ def test_expired_auth_code_errors_are_grouped_and_explained() -> None:
     assert "授权码已过期" in out.text and "授权码已过期" in out.html
 
 
-def test_network_errors_do_not_blame_the_auth_code() -> None:
+def test_a_recovered_network_error_is_listed_without_alarm_or_blaming_the_auth_code() -> None:
     errors = ((at(3, day=date(2020, 5, 15)), "connection timed out to imap.163.com:993"),)
     out = render_digest(facts(health=(health(errors_since=errors),)), SHANGHAI, DIGEST_AT, 2)
-    assert "connection timed out" in out.text
+    assert "错误：connection timed out to imap.163.com:993（05-15 03:00）" in out.text
     assert "授权码" not in out.text
+    assert "⚠" not in out.text  # polling recovered (last success 07:55): listed, not alarmed
 
 
 def test_no_poll_ever_is_reported_as_a_problem() -> None:
