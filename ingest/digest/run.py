@@ -1,0 +1,144 @@
+"""Build one day's digest from the store and send it (or write it to the outbox), exactly once a day."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from ingest.config import Settings
+from ingest.digest.compose import FALLBACK_FROM, compose_digest
+from ingest.digest.outbox import outbox_paths, write_outbox
+from ingest.digest.render import render_digest, xlsx_filename
+from ingest.digest.send import DigestSendError, send_digest
+from ingest.digest.xlsx import summary_xlsx_bytes
+from store.events import digest_sent, last_digest_run, record_digest_run
+from store.queries import current_reports, digest_facts
+from store.session import Session, SessionFactory
+
+log = logging.getLogger(__name__)
+
+MODES = ("send", "outbox", "dry-run")
+MAX_CATCH_UP_DAYS = 14
+
+
+@dataclass(frozen=True)
+class DigestOutcome:
+    """What one digest run did: sent over SMTP, written to a folder, or skipped (and why)."""
+
+    day: date
+    mode: str
+    sent: bool
+    skipped_reason: str
+    recipients: tuple[str, ...]
+    message_id: str
+    paths: tuple[Path, ...]
+    subject: str = ""
+
+    @property
+    def done(self) -> bool:
+        """The day's digest exists now (sent or written), whether by this run or an earlier one."""
+        return self.sent or bool(self.paths) or bool(self.skipped_reason)
+
+
+def default_mode(settings: Settings) -> str:
+    """send when an SMTP host is set, else the outbox."""
+    return "send" if settings.smtp_host else "outbox"
+
+
+def outbox_dir(settings: Settings, out: Path | None = None) -> Path:
+    return out if out is not None else settings.data_dir / "outbox"
+
+
+def already_done(session: Session, day: date, mode: str, out_dir: Path) -> bool:
+    """Sent over SMTP, or (outbox mode) already written to the outbox folder."""
+    if digest_sent(session, day):
+        return True
+    return mode == "outbox" and outbox_paths(out_dir, day)[0].is_file()
+
+
+def run_digest(
+    settings: Settings,
+    session_factory: SessionFactory,
+    day: date,
+    *,
+    mode: str | None,
+    out: Path | None,
+    force: bool,
+    now: datetime | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> DigestOutcome:
+    """Build and deliver the digest for day.
+
+    mode: "send" (SMTP), "outbox" (write .eml/.html, recorded as done), "dry-run" (write to out, never recorded,
+    never skipped), or None for the default (send when INTAKE_SMTP_HOST is set, else outbox). A day already
+    done is skipped unless force. The digest run is recorded and committed once, after delivery.
+    Raises DigestSendError when SMTP did not take the mail (nothing is recorded then, so it is retried).
+    """
+    tz = settings.tz
+    moment = (now or datetime.now(tz)).astimezone(tz)
+    chosen = mode or default_mode(settings)
+    if chosen not in MODES:
+        raise ValueError(f"unknown digest mode {chosen!r}; expected one of {', '.join(MODES)}")
+    if chosen == "send" and not settings.smtp_host:
+        raise DigestSendError("INTAKE_SMTP_HOST is not set: use the outbox (no --send) or --dry-run")
+    out_dir = outbox_dir(settings, out)
+
+    with session_factory() as session:
+        if chosen != "dry-run" and not force and already_done(session, day, chosen, out_dir):
+            log.info("digest for %s already done; skipping (use --force to send again)", day)
+            return DigestOutcome(day, chosen, False, "already_sent", (), "", ())
+        facts = digest_facts(session, day, tz)
+        rows = facts.all_current_reports or tuple(current_reports(session))
+
+    rendered = render_digest(facts, tz, moment, len(rows))
+    message = compose_digest(
+        rendered,
+        sender=settings.digest_from or FALLBACK_FROM,
+        recipients=settings.digest_to,
+        xlsx=summary_xlsx_bytes(rows, tz),
+        xlsx_name=xlsx_filename(day),
+        now=moment,
+    )
+    message_id = str(message["Message-ID"])
+    paths: tuple[Path, ...] = ()
+    if chosen == "send":
+        result = send_digest(message, settings, ssl_context=ssl_context)
+        recipients = result.accepted
+    else:
+        paths = write_outbox(message, rendered.html, out_dir, day)
+        recipients = tuple(settings.digest_to)
+
+    if chosen != "dry-run":
+        with session_factory() as session:
+            record_digest_run(session, day, moment, recipients, message_id, chosen)
+            session.commit()
+    log.info("digest %s for %s done (%s, %d recipients)", message_id, day, chosen, len(recipients))
+    return DigestOutcome(day, chosen, chosen == "send", "", recipients, message_id, paths, rendered.subject)
+
+
+def latest_due_day(settings: Settings, now: datetime) -> date:
+    """Yesterday once today's INTAKE_DIGEST_TIME has passed, else the day before yesterday."""
+    local = now.astimezone(settings.tz)
+    back = 1 if local.time() >= settings.digest_time else 2
+    return local.date() - timedelta(days=back)
+
+
+def due_days(settings: Settings, session_factory: SessionFactory, now: datetime) -> list[date]:
+    """Days whose digest should go out now, oldest first: the latest due day plus any missed since the last run.
+
+    Catch-up reaches back at most MAX_CATCH_UP_DAYS days; days already done (see already_done) are left out.
+    """
+    latest = latest_due_day(settings, now)
+    earliest = latest - timedelta(days=MAX_CATCH_UP_DAYS - 1)
+    mode = default_mode(settings)
+    out_dir = outbox_dir(settings)
+    with session_factory() as session:
+        last = last_digest_run(session, mode=None)
+        start = latest if last is None else max(last.day + timedelta(days=1), earliest)
+        candidates = [start + timedelta(days=i) for i in range((latest - start).days + 1)]
+        if last is not None and last.day >= latest:
+            candidates = [latest]  # e.g. an older day was forced again later: still check the latest
+        return [d for d in candidates if not already_done(session, d, mode, out_dir)]
