@@ -26,6 +26,7 @@ from parsers.model import ParsedForm
 MIN_LABELS = 3
 """A block counts as a 情况表 only when at least this many different fields are labelled in it."""
 
+_MULTI_LINE = frozenset({Field.AGENDA, Field.SUMMARY})
 _TOTAL_ROWS = frozenset({"合计", "总计", "小计", "共计"})
 _BARE_NUMBERING = re.compile(r"^\s*(?:[(（]?[\d一二三四五六七八九十]+[.、．)）:]?|[•·\-—*])\s*$")
 
@@ -120,6 +121,7 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
     rows = table.rows
     consumed: set[int] = set()
     label_keys: set[int] = set()
+    continuing: tuple[Field, object, int] | None = None
     r = 0
     while r < len(rows):
         deadline.check()
@@ -128,6 +130,12 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
             r = yield from _list_events(rows, r, header, deadline)
             continue
         cells = _distinct(rows[r])
+        row_has_labels = any(label_of(c.text) is not None or inline_pairs(c.text) for _, c in cells)
+        if continuing is not None and not row_has_labels:
+            yield from _continuation(cells, continuing, consumed)
+            r += 1
+            continue
+        continuing = None
         for index, (col, cell) in enumerate(cells):
             if id(cell) in consumed:
                 continue
@@ -147,6 +155,8 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
                         value_cell = below
                 if value_cell is not None and id(value_cell) not in consumed:
                     consumed.add(id(value_cell))
+                    if fld in _MULTI_LINE and value_cell is right:
+                        continuing = (fld, id(cell), col)
                     yield _Event(fld, value_cell.text, id(cell))
                 else:
                     yield _Event(fld, "", id(cell))
@@ -157,6 +167,19 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
                 consumed.add(id(cell))
                 yield _Event(pair_field, value, (id(cell), n))
         r += 1
+
+
+def _continuation(
+    cells: list[tuple[int, Cell]], continuing: tuple[Field, object, int], consumed: set[int]
+) -> Iterator[_Event]:
+    """A row under 议程/简介 whose label column is left blank (not merged) continues that field."""
+    fld, key, label_col = continuing
+    if not any(col == label_col and not cell.text.strip() for col, cell in cells):
+        return
+    for col, cell in cells:
+        if col > label_col and cell.text.strip() and id(cell) not in consumed:
+            consumed.add(id(cell))
+            yield _Event(fld, cell.text, key)
 
 
 def _list_events(

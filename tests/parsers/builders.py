@@ -47,7 +47,7 @@ def docx_from_body(body_xml: str) -> bytes:
     for child in list(body):
         if child is not sect:
             body.remove(child)
-    wrapper = parse_xml(f"<w:body {NSDECL}>{body_xml}</w:body>")
+    wrapper = parse_xml(f"<w:body {NSDECL}>{body_xml}<w:p/></w:body>")
     for child in list(wrapper):
         sect.addprevious(child)
     return docx_bytes(document)
@@ -58,7 +58,7 @@ def p(text: str) -> str:
 
 
 def tc(content: str, span: int = 1, vmerge: str | None = None) -> str:
-    props = ""
+    props = f'<w:tcW w:w="{2000 * span}" w:type="dxa"/>'
     if span > 1:
         props += f'<w:gridSpan w:val="{span}"/>'
     if vmerge == "restart":
@@ -80,7 +80,8 @@ def tr(*cells: str, before: int = 0, after: int = 0) -> str:
 
 def tbl(*rows: str, cols: int = 4) -> str:
     grid = "".join('<w:gridCol w:w="2000"/>' for _ in range(cols))
-    return f"<w:tbl><w:tblPr/><w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+    width = f'<w:tblW w:w="{2000 * cols}" w:type="dxa"/>'
+    return f"<w:tbl><w:tblPr>{width}</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
 
 
 def form_table(values: dict[str, object] | None = None, labels: dict[str, str] | None = None) -> str:
@@ -161,12 +162,11 @@ def rewrite_zip(data: bytes, replace: dict[str, bytes], add: dict[str, bytes] | 
     return out.getvalue()
 
 
-def soffice_convert(soffice: str, data: bytes, suffix: str, target: str) -> bytes:
-    """Convert a file with LibreOffice in a throwaway profile (test setup only); fails loudly if nothing came out."""
+def soffice_convert(soffice: str, data: bytes, suffix: str, target: str, profile: Path) -> bytes:
+    """Convert a file with LibreOffice in a test-only profile (test setup); fails loudly if nothing came out."""
     with tempfile.TemporaryDirectory() as work:
         src = Path(work) / f"input{suffix}"
         src.write_bytes(data)
-        profile = Path(work) / "profile"
         subprocess.run(
             [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
              "--convert-to", target, "--outdir", work, str(src)],
@@ -176,3 +176,15 @@ def soffice_convert(soffice: str, data: bytes, suffix: str, target: str) -> byte
         out = Path(work) / f"input.{ext}"
         assert out.is_file(), f"LibreOffice did not convert {suffix} to {target}"
         return out.read_bytes()
+
+
+def form_table_flat() -> str:
+    """The form without vertical merges: the agenda's items are paragraphs of one cell."""
+    v = FILLED
+    agenda = "".join(p(item) for item in v["议程"])  # type: ignore[union-attr]
+    return tbl(
+        tr(tc("党组织名称"), tc(str(v["党组织名称"])), tc("人数"), tc(str(v["人数"]))),
+        tr(tc("议程"), tc(agenda, span=3)),
+        tr(tc("简介"), tc(str(v["简介"]), span=3)),
+        tr(tc("联系人"), tc(str(v["联系人"])), tc("联系方式"), tc(str(v["联系方式"]))),
+    )
