@@ -159,6 +159,12 @@ def _insert_version(
     return FormResult(outcome=outcome, report_pk=report.id, version_pk=version.id, version_no=version_no)
 
 
+def _version_with(session: Session, fingerprint: str) -> ReportVersion | None:
+    return session.scalar(
+        select(ReportVersion).where(ReportVersion.fingerprint == fingerprint).execution_options(populate_existing=True)
+    )
+
+
 def record_form(
     session: Session, message_pk: int, attachment_pk: int | None, form: FormIn, correction: bool
 ) -> FormResult:
@@ -169,10 +175,7 @@ def record_form(
     """
     fingerprint = form_fingerprint(form)
     for _ in range(_RETRIES):
-        earlier = session.scalar(
-            select(ReportVersion).where(ReportVersion.fingerprint == fingerprint)
-            .execution_options(populate_existing=True)
-        )
+        earlier = _version_with(session, fingerprint)
         if earlier is not None:
             return _record_duplicate_form(session, message_pk, attachment_pk, earlier)
         try:

@@ -199,3 +199,29 @@ def test_form_without_attachment_pk_is_accepted(session_factory: Factory, correc
         msg = record_message(s, message_in()).message_pk
         r = record_form(s, msg, None, form(), correction)
         assert r.outcome == "new_report"
+
+
+def test_ladder4_concurrent_winner_of_a_form_makes_this_one_a_duplicate_and_keeps_the_transaction(
+    session_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import store.dedup as dedup_mod
+
+    f = form()
+    with session_factory() as s:
+        _, first = _submit(s, f)
+        s.commit()
+    real = dedup_mod._version_with
+    calls = {"n": 0}
+
+    def blind_first_time(session: Session, fingerprint: str) -> ReportVersion | None:
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real(session, fingerprint)
+
+    monkeypatch.setattr(dedup_mod, "_version_with", blind_first_time)
+    with session_factory() as s:
+        msg, att = _arrive(s, f)
+        again = record_form(s, msg, att, f, False)  # the unique fingerprint refuses the insert; read again
+        s.commit()
+        assert again.outcome == "duplicate_form" and again.version_pk == first.version_pk
+        assert s.scalar(select(func.count(Report.id))) == 1
+        assert s.scalar(select(func.count(ReportVersion.id))) == 1
