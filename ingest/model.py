@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -27,3 +28,26 @@ class Attachment:
     data: bytes
     sha256: str
     origin: str = ""  # where it was found, e.g. "part 2", "fwd 1 / part 3", "zip 表格.zip / 情况表.docx"
+
+
+@dataclass(frozen=True)
+class MailContent:
+    """What mime.extract found in one message: decoded sender, subject, text, attachments and signals.
+
+    problems lists (attachment origin, failure kind) for attachments passed on as-is that must not be parsed:
+    a zip that is a bomb ("too_large"), unreadable ("corrupt") or password-protected ("encrypted").
+    headers holds the few headers classify needs, lower-case names, decoded values.
+    """
+
+    message_id: str = ""
+    sender_address: str = ""
+    sender_name: str = ""
+    subject: str = ""
+    sent_at: datetime | None = None
+    body_text: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    cloud_links: tuple[str, ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    is_report: bool = False
+    problems: tuple[tuple[str, str], ...] = ()
+    forwarded_subjects: tuple[str, ...] = ()

@@ -1,0 +1,123 @@
+"""Reads mail from disk for `intake import`: .eml files, folders of them, Maildirs and mbox files.
+
+Each message becomes a RawMessage with folder = the resolved path of the file or directory it came from,
+uidvalidity = 0 and uid = 1, 2, 3 … counted per folder in the order read (a folder's .eml files and a Maildir's
+messages sorted by file name, an mbox in file order), so importing the same path again gives the same UIDs.
+Outlook .msg files (OLE compound documents, not RFC 822) are skipped with a warning; unreadable paths too.
+"""
+
+from __future__ import annotations
+
+import logging
+import mailbox
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingest.model import RawMessage
+
+log = logging.getLogger(__name__)
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAIL_SUFFIXES = frozenset({".eml", ".msg", ".mbox", ".mbx"})
+
+
+def is_maildir(path: Path) -> bool:
+    return path.is_dir() and (path / "cur").is_dir() and (path / "new").is_dir()
+
+
+def is_mbox(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(5) == b"From "
+    except OSError:
+        return False
+
+
+def _is_outlook_msg(data: bytes) -> bool:
+    return data.startswith(OLE_MAGIC)
+
+
+def _mtime(path: Path) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    except OSError:
+        return None
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        log.warning("import: cannot read %s: %s", path, exc.strerror or exc)
+        return None
+
+
+def _files_in(folder: Path) -> list[Path]:
+    """Mail files in a plain folder (and its sub-folders), sorted by path."""
+    found = [p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in MAIL_SUFFIXES]
+    return sorted(found)
+
+
+def _maildir_files(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    for sub in ("new", "cur"):
+        found.extend(p for p in (folder / sub).iterdir() if p.is_file() and not p.name.startswith("."))
+    return sorted(found, key=lambda p: (p.name, p.parent.name))
+
+
+def _from_files(files: Sequence[Path], folder: str, account: str, maildir: bool = False) -> Iterator[RawMessage]:
+    uid = 0
+    for path in files:
+        if not maildir and is_mbox(path) and path.suffix.lower() != ".eml":
+            yield from _from_mbox(path, account)
+            continue
+        data = _read(path)
+        if data is None:
+            continue
+        if _is_outlook_msg(data):
+            log.warning("import: %s is an Outlook .msg file, not an RFC 822 mail; skipped "
+                        "(save it as .eml from Outlook to import it)", path)
+            continue
+        uid += 1
+        yield RawMessage(account=account, folder=folder, uidvalidity=0, uid=uid, raw=data,
+                         internal_date=_mtime(path))
+
+
+def _from_mbox(path: Path, account: str) -> Iterator[RawMessage]:
+    folder = str(path.resolve())
+    try:
+        box = mailbox.mbox(path, create=False)
+    except (OSError, mailbox.Error) as exc:
+        log.warning("import: cannot open mbox %s: %s", path, exc)
+        return
+    try:
+        uid = 0
+        for key in box.iterkeys():
+            try:
+                data = box.get_bytes(key)
+            except Exception as exc:  # one broken entry must not stop the import
+                log.warning("import: %s message %s unreadable: %s", path, key, exc)
+                continue
+            uid += 1
+            yield RawMessage(account=account, folder=folder, uidvalidity=0, uid=uid, raw=data)
+    finally:
+        box.close()
+
+
+def iter_paths(paths: Sequence[Path], account: str = "local") -> Iterator[RawMessage]:
+    """Yield every message under the given paths, in the order given. Never raises for a bad path or file."""
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            log.warning("import: %s does not exist; skipped", path)
+            continue
+        resolved = path.resolve()
+        if is_maildir(resolved):
+            yield from _from_files(_maildir_files(resolved), str(resolved), account, maildir=True)
+        elif resolved.is_dir():
+            yield from _from_files(_files_in(resolved), str(resolved), account)
+        elif is_mbox(resolved) and resolved.suffix.lower() != ".eml":
+            yield from _from_mbox(resolved, account)
+        else:
+            yield from _from_files([resolved], str(resolved), account)

@@ -1,0 +1,243 @@
+"""Decodes header values, parameters and bodies the ways Chinese mail clients send them, never emitting surrogates.
+
+Handles RFC 2047 encoded-words (also inside quotes, and adjacent words split in the middle of a character),
+RFC 2231 parameters with continuations, raw 8-bit GBK/UTF-8 bytes in headers (the stdlib parser keeps them as
+surrogate escapes; we recover the bytes and decode them as UTF-8 or GB18030), and the charset labels
+gb2312/gbk/x-gbk/cp936 (decoded as GB18030, their superset). Every function returns clean text: no lone
+surrogate and no NUL ever comes out (the strings go to a database).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import re
+import urllib.parse
+
+# Labels branches' clients use for Simplified Chinese; GB18030 decodes all of them (it is their superset).
+GB_LABELS = frozenset({
+    "gb2312", "gbk", "x-gbk", "cp936", "ms936", "windows-936", "gb_2312-80", "gb_2312", "euc-cn", "euccn",
+    "x-euc-cn", "csgb2312", "chinese", "iso-ir-58", "gb18030", "x-gb18030", "hz-gb-2312-8bit", "cn-gb",
+})
+ALIASES = {"utf8": "utf-8", "utf-8-sig": "utf-8", "unicode-1-1-utf-8": "utf-8", "x-unknown": "", "unknown-8bit": "",
+           "default": "", "us-ascii": "ascii", "ansi_x3.4-1968": "ascii", "ks_c_5601-1987": "cp949",
+           "x-sjis": "shift_jis", "shift-jis": "shift_jis", "big5-hkscs": "big5hkscs", "windows-874": "cp874"}
+
+# Japanese mailers label NEC / IBM extensions as plain iso-2022-jp; these codecs know more of them.
+ISO2022_JP_SUPERSETS = ("iso2022_jp_3", "iso2022_jp_ext", "iso2022_jp_2004", "iso2022_jp_2")
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_ENCODED_WORD = re.compile(rb"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
+_WS_ONLY = re.compile(rb"\A[ \t\r\n]*\Z")
+
+
+def scrub(text: str) -> str:
+    """Replace lone surrogates with U+FFFD and drop NUL characters: safe for any database."""
+    if not text:
+        return ""
+    text = _SURROGATES.sub("\ufffd", text)
+    return text.replace("\x00", "")
+
+
+def codec_for(label: str | None) -> str | None:
+    """The Python codec for a MIME charset label (GB family -> gb18030), or None when unknown or empty."""
+    if not label:
+        return None
+    name = label.strip().strip("\"'").lower()
+    if not name:
+        return None
+    if name in GB_LABELS:
+        return "gb18030"
+    name = ALIASES.get(name, name)
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    if codec in {"gbk", "gb2312", "hz"}:
+        return "gb18030"
+    return codec
+
+
+def decode_bytes(data: bytes, declared: str | None = None, hint: str | None = None) -> str:
+    """Bytes to text: the declared charset if it fits, else UTF-8, else the mail's own charset (hint), else
+    GB18030, else best effort."""
+    if not data:
+        return ""
+    codec = codec_for(declared)
+    if codec == "ascii":
+        codec = None  # "us-ascii" with 8-bit bytes is a lie told by many clients: guess instead
+    if codec is None and b"\x1b$" in data:
+        codec = "iso2022_jp"  # 7-bit ISO-2022 escapes sent without any label
+    if codec is not None:
+        for candidate in (codec, *ISO2022_JP_SUPERSETS) if codec.startswith("iso2022_jp") else (codec,):
+            try:
+                return scrub(data.decode(candidate))
+            except (UnicodeDecodeError, LookupError):
+                continue
+        if codec.startswith("iso2022"):
+            return scrub(data.decode(codec, errors="replace"))
+    hinted = codec_for(hint)
+    candidates = ["utf-8"] + ([hinted] if hinted and hinted not in {"ascii", "utf-8"} else []) + ["gb18030"]
+    for candidate in candidates:
+        try:
+            return scrub(data.decode(candidate))
+        except UnicodeDecodeError:
+            continue
+    return scrub(data.decode(codec or "gb18030", errors="replace"))
+
+
+def recover_bytes(text: str) -> bytes:
+    """The original bytes of a header string from the stdlib parser (8-bit bytes arrive as surrogate escapes)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
+
+
+def _decode_word_payload(encoding: bytes, payload: bytes) -> bytes | None:
+    if encoding in (b"b", b"B"):
+        cleaned = payload.rstrip(b"=")
+        cleaned += b"=" * (-len(cleaned) % 4)
+        try:
+            return base64.b64decode(cleaned)
+        except (binascii.Error, ValueError):
+            return None
+    # Q encoding: underscores are spaces, =XX are bytes.
+    out = bytearray()
+    raw = payload.replace(b"_", b" ")
+    i = 0
+    while i < len(raw):
+        if raw[i : i + 1] == b"=" and i + 2 < len(raw) and re.fullmatch(rb"[0-9A-Fa-f]{2}", raw[i + 1 : i + 3]):
+            out.append(int(raw[i + 1 : i + 3], 16))
+            i += 3
+        else:
+            out.append(raw[i])
+            i += 1
+    return bytes(out)
+
+
+def decode_header_bytes(raw: bytes, hint: str | None = None) -> str:
+    """Decode a raw header value: encoded-words anywhere (adjacent ones joined as bytes first), raw 8-bit text."""
+    pieces: list[tuple[str | None, bytes]] = []  # (charset or None for plain text, bytes)
+    pos = 0
+    for match in _ENCODED_WORD.finditer(raw):
+        between = raw[pos : match.start()]
+        decoded = _decode_word_payload(match.group(2), match.group(3))
+        if decoded is None:
+            continue  # leave a broken word as plain text
+        charset = match.group(1).decode("ascii", "replace")
+        # Whitespace between two encoded-words is not part of the text (RFC 2047 section 6.2).
+        if between and not (_WS_ONLY.match(between) and pieces and pieces[-1][0] is not None):
+            pieces.append((None, between))
+        if pieces and pieces[-1][0] is not None and codec_for(pieces[-1][0]) == codec_for(charset):
+            # Same charset as the previous word: join the bytes so a character split across words survives.
+            pieces[-1] = (pieces[-1][0], pieces[-1][1] + decoded)
+        else:
+            pieces.append((charset, decoded))
+        pos = match.end()
+    if pos < len(raw):
+        pieces.append((None, raw[pos:]))
+    return scrub("".join(decode_bytes(data, charset, hint) for charset, data in pieces))
+
+
+def decode_header(value: str | None, hint: str | None = None) -> str:
+    """A header value from the stdlib parser (compat32, raw) to clean one-line text; hint: the mail's charset."""
+    if not value:
+        return ""
+    text = decode_header_bytes(recover_bytes(str(value)), hint)
+    return " ".join(text.replace("\r", " ").replace("\n", " ").split())
+
+
+# -- parameters (Content-Type / Content-Disposition) -----------------------------------------------------------
+
+def _split_params(raw: str) -> list[str]:
+    """Split a header on ';' outside double quotes."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    escaped = False
+    for ch in raw:
+        if escaped:
+            current.append(ch)
+            escaped = False
+        elif ch == "\\" and quoted:
+            current.append(ch)
+            escaped = True  # the next character cannot end the quoted string
+        elif ch == '"':
+            quoted = not quoted
+            current.append(ch)
+        elif ch == ";" and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        value = value[1:-1]
+        # Only \" and \\ are escapes; other backslashes are Windows paths (C:\TEMP\x.png) and stay.
+        value = re.sub(r'\\(["\\])', r"\1", value)
+    elif value.startswith('"'):
+        value = value[1:]  # an unterminated quote: keep what there is
+    return value
+
+
+def parse_params(raw: str | None, hint: str | None = None) -> tuple[str, dict[str, str]]:
+    """Split 'type/subtype; a=b; name*0*=...' into the lower-cased value and decoded parameters."""
+    if not raw:
+        return "", {}
+    raw = str(raw).replace("\r", "").replace("\n", " ")
+    parts = _split_params(raw)
+    value = parts[0].strip().lower()
+    simple: dict[str, str] = {}
+    extended: dict[str, dict[int, tuple[bool, str]]] = {}
+    for item in parts[1:]:
+        if "=" not in item:
+            continue
+        key, _, val = item.partition("=")
+        key = key.strip().lower()
+        if not key:
+            continue
+        m = re.fullmatch(r"([^*]+)\*(?:(\d+)(\*)?)?", key)
+        if m and (m.group(2) is not None or key.endswith("*")):
+            name = m.group(1)
+            index = int(m.group(2)) if m.group(2) is not None else 0
+            encoded = m.group(3) is not None or m.group(2) is None
+            extended.setdefault(name, {})[index] = (encoded, _unquote(val))
+        else:
+            simple.setdefault(key, _unquote(val))
+    params = {key: _decode_simple_param(val, hint) for key, val in simple.items()}
+    for name, segments in extended.items():
+        decoded = _decode_rfc2231(segments, hint)
+        if decoded or name not in params:
+            params[name] = decoded
+    return value, params
+
+
+def _decode_simple_param(value: str, hint: str | None) -> str:
+    """A plain parameter value: RFC 2047 words inside quotes (against the RFC, but common), or raw 8-bit."""
+    return scrub(decode_header_bytes(recover_bytes(value), hint).strip())
+
+
+def _decode_rfc2231(segments: dict[int, tuple[bool, str]], hint: str | None) -> str:
+    charset: str | None = None
+    data = bytearray()
+    for index in sorted(segments):
+        encoded, text = segments[index]
+        if encoded:
+            if index == sorted(segments)[0] and text.count("'") >= 2:
+                charset, _lang, text = text.split("'", 2)
+            data += urllib.parse.unquote_to_bytes(text)
+        else:
+            data += recover_bytes(text)
+    raw = bytes(data)
+    if b"=?" in raw:
+        return scrub(decode_header_bytes(raw, hint).strip())
+    return scrub(decode_bytes(raw, charset, hint).strip())
