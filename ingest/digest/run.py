@@ -13,7 +13,8 @@ from ingest.digest.compose import FALLBACK_FROM, compose_digest
 from ingest.digest.outbox import outbox_paths, write_outbox
 from ingest.digest.render import render_digest, xlsx_filename
 from ingest.digest.send import DigestSendError, send_digest
-from ingest.digest.xlsx import summary_xlsx_bytes
+from ingest.digest.xlsx import summary_xlsx_bytes, write_summary_xlsx
+from store.db import open_store
 from store.events import digest_sent, last_digest_run, record_digest_run
 from store.queries import current_reports, digest_facts
 from store.session import Session, SessionFactory
@@ -142,3 +143,39 @@ def due_days(settings: Settings, session_factory: SessionFactory, now: datetime)
         if last is not None and last.day >= latest:
             candidates = [latest]  # e.g. an older day was forced again later: still check the latest
         return [d for d in candidates if not already_done(session, d, mode, out_dir)]
+
+
+def session_factory_for(settings: Settings) -> SessionFactory:
+    """The store for these settings (the default SQLite file's folder made), schema at head."""
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return open_store(settings.effective_database_url)
+
+
+def export_summary(settings: Settings, session_factory: SessionFactory, path: Path, since: date | None = None) -> int:
+    """Write the 汇总表 of current reports (received on or after since, when given) to path; return the row count."""
+    with session_factory() as session:
+        rows = current_reports(session, since=since, tz=settings.tz)
+    write_summary_xlsx(rows, settings.tz, path)
+    log.info("汇总表 with %d reports written to %s", len(rows), path)
+    return len(rows)
+
+
+def parse_day(text: str, option: str) -> date:
+    """A YYYY-MM-DD option value as a date; ValueError naming the option otherwise."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{option}: expected a date as YYYY-MM-DD, e.g. 2020-05-14, got {text!r}") from None
+
+
+def describe(outcome: DigestOutcome) -> str:
+    """One or two lines for the CLI saying what a digest run did."""
+    day = outcome.day.isoformat()
+    if outcome.skipped_reason:
+        return f"digest for {day} was already sent; nothing to do (--force sends it again)"
+    if outcome.sent:
+        return f"digest for {day} sent to {', '.join(outcome.recipients)} ({outcome.message_id})\n{outcome.subject}"
+    where = ", ".join(str(p) for p in outcome.paths)
+    note = "" if outcome.mode == "dry-run" else " (no INTAKE_SMTP_HOST: recorded as this day's digest)"
+    return f"digest for {day} written to {where}{note}\n{outcome.subject}"
