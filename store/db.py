@@ -12,7 +12,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from store.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +83,21 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def open_store(url: str) -> sessionmaker[Session]:
-    """Engine, schema at head, session factory: once per URL in this process."""
+    """Engine, schema at head, session factory: once per URL in this process.
+
+    Raises store.errors.StoreUnavailable (one line, password hidden) when the database cannot be reached.
+    """
     with _stores_lock:
         factory = _stores.get(url)
         if factory is None:
             engine = make_engine(url)
-            upgrade(engine)
+            try:
+                upgrade(engine)
+            except OperationalError as exc:
+                engine.dispose()
+                where = make_url(url).render_as_string(hide_password=True)
+                reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+                raise StoreUnavailable(f"cannot open the database {where}: {reason}") from exc
             factory = make_session_factory(engine)
             _stores[url] = factory
         return factory

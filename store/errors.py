@@ -21,3 +21,7 @@ class AlreadyRecorded(StoreError):
 
 class NotFound(StoreError):
     """No row with that id (a failure id typed at the CLI, say)."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached or opened; the message names it with any password hidden."""
