@@ -129,8 +129,32 @@ def import_(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 @click.pass_context
 def reports(ctx: click.Context, as_json: bool, since: str | None, all_versions: bool) -> None:
     """List the current reports."""
-    settings_of(ctx)
-    not_built("the store (issue 4)")
+    import json
+    from datetime import date
+
+    from store.db import open_store
+    from store.errors import StoreError
+    from store.present import report_json, report_line
+    from store.queries import current_reports
+
+    settings = settings_of(ctx)
+    try:
+        since_day = date.fromisoformat(since) if since else None
+    except ValueError:
+        click.echo(f"intake: --since expects a date like 2026-05-01, got {since!r}", err=True)
+        sys.exit(2)
+    try:
+        with open_store(settings.effective_database_url)() as session:
+            rows = current_reports(session, since=since_day, all_versions=all_versions, tz=settings.tz)
+    except StoreError as exc:
+        click.echo(f"intake: {exc}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps([report_json(r, settings.tz) for r in rows], ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(report_line(row, settings.tz))
+    click.echo(f"共 {len(rows)} {'个版本' if all_versions else '份报告'}")
 
 
 @main.group(invoke_without_command=True)
@@ -140,8 +164,26 @@ def reports(ctx: click.Context, as_json: bool, since: str | None, all_versions: 
 def failures(ctx: click.Context, as_json: bool, show_all: bool) -> None:
     """List failures (open ones by default); see also `failures show|resolve|ignore`."""
     if ctx.invoked_subcommand is None:
-        settings_of(ctx)
-        not_built("the store (issue 4)")
+        import json
+
+        from store.db import open_store
+        from store.errors import StoreError
+        from store.failures import list_failures
+        from store.present import failure_json, failure_line
+
+        settings = settings_of(ctx)
+        try:
+            with open_store(settings.effective_database_url)() as session:
+                rows = list_failures(session, include_closed=show_all)
+        except StoreError as exc:
+            click.echo(f"intake: {exc}", err=True)
+            sys.exit(1)
+        if as_json:
+            click.echo(json.dumps([failure_json(r, settings.tz) for r in rows], ensure_ascii=False, indent=2))
+            return
+        for row in rows:
+            click.echo(failure_line(row, settings.tz))
+        click.echo(f"共 {len(rows)} 条{'' if show_all else '待处理的'}失败记录")
 
 
 @failures.command("show")
@@ -149,8 +191,23 @@ def failures(ctx: click.Context, as_json: bool, show_all: bool) -> None:
 @click.pass_context
 def failures_show(ctx: click.Context, failure_id: int) -> None:
     """Show one failure with its message, attachment and technical detail."""
-    settings_of(ctx)
-    not_built("the store (issue 4)")
+    from store.db import open_store
+    from store.errors import StoreError
+    from store.failures import get_failure
+    from store.present import failure_details
+
+    settings = settings_of(ctx)
+    try:
+        with open_store(settings.effective_database_url)() as session:
+            row = get_failure(session, failure_id)
+    except StoreError as exc:
+        click.echo(f"intake: {exc}", err=True)
+        sys.exit(1)
+    if row is None:
+        click.echo(f"intake: no failure with id {failure_id} (see `intake failures --all`)", err=True)
+        sys.exit(1)
+    for line in failure_details(row, settings.tz):
+        click.echo(line)
 
 
 @failures.command("resolve")
@@ -159,8 +216,22 @@ def failures_show(ctx: click.Context, failure_id: int) -> None:
 @click.pass_context
 def failures_resolve(ctx: click.Context, failure_id: int, note: str) -> None:
     """Mark a failure resolved, with a note."""
-    settings_of(ctx)
-    not_built("the store (issue 4)")
+    from store.db import open_store
+    from store.errors import NotFound, StoreError
+    from store.failures import resolve_failure
+
+    settings = settings_of(ctx)
+    try:
+        with open_store(settings.effective_database_url)() as session:
+            resolve_failure(session, failure_id, note, by="cli")
+            session.commit()
+    except NotFound:
+        click.echo(f"intake: no failure with id {failure_id} (see `intake failures --all`)", err=True)
+        sys.exit(1)
+    except StoreError as exc:
+        click.echo(f"intake: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"失败记录 {failure_id} 已标记为已解决")
 
 
 @failures.command("ignore")
@@ -169,8 +240,22 @@ def failures_resolve(ctx: click.Context, failure_id: int, note: str) -> None:
 @click.pass_context
 def failures_ignore(ctx: click.Context, failure_id: int, note: str) -> None:
     """Mark a failure ignored, with a note."""
-    settings_of(ctx)
-    not_built("the store (issue 4)")
+    from store.db import open_store
+    from store.errors import NotFound, StoreError
+    from store.failures import ignore_failure
+
+    settings = settings_of(ctx)
+    try:
+        with open_store(settings.effective_database_url)() as session:
+            ignore_failure(session, failure_id, note, by="cli")
+            session.commit()
+    except NotFound:
+        click.echo(f"intake: no failure with id {failure_id} (see `intake failures --all`)", err=True)
+        sys.exit(1)
+    except StoreError as exc:
+        click.echo(f"intake: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"失败记录 {failure_id} 已标记为已忽略")
 
 
 @main.command()
