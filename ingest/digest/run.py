@@ -16,8 +16,9 @@ from ingest.digest.send import DigestSendError, send_digest
 from ingest.digest.xlsx import summary_xlsx_bytes, write_summary_xlsx
 from store.db import open_store
 from store.events import digest_sent, last_digest_run, record_digest_run
+from store.locks import mailbox_lock as digest_lock
 from store.queries import current_reports, digest_facts
-from store.session import Session, SessionFactory
+from store.session import Session, SessionFactory, engine_of
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,11 @@ MAX_CATCH_UP_DAYS = 14
 
 @dataclass(frozen=True)
 class DigestOutcome:
-    """What one digest run did: sent over SMTP, written to a folder, or skipped (and why)."""
+    """What one digest run did: sent over SMTP, written to a folder, or skipped.
+
+    skipped_reason: "" (not skipped), "already_sent" (done before; --force to repeat) or "busy" (another process
+    holds this day's lock and is building it now).
+    """
 
     day: date
     mode: str
@@ -41,7 +46,7 @@ class DigestOutcome:
     @property
     def done(self) -> bool:
         """The day's digest exists now (sent or written), whether by this run or an earlier one."""
-        return self.sent or bool(self.paths) or bool(self.skipped_reason)
+        return self.sent or bool(self.paths) or self.skipped_reason == "already_sent"
 
 
 def default_mode(settings: Settings) -> str:
@@ -54,7 +59,10 @@ def outbox_dir(settings: Settings, out: Path | None = None) -> Path:
 
 
 def already_done(session: Session, day: date, mode: str, out_dir: Path) -> bool:
-    """Sent over SMTP, or (outbox mode) already written to the outbox folder."""
+    """Sent over SMTP, or (outbox mode) already written to the outbox folder.
+
+    store.events.digest_sent counts only mode "send"; an outbox digest is done when its .eml is in the folder.
+    """
     if digest_sent(session, day):
         return True
     return mode == "outbox" and outbox_paths(out_dir, day)[0].is_file()
@@ -86,7 +94,28 @@ def run_digest(
     if chosen == "send" and not settings.smtp_host:
         raise DigestSendError("INTAKE_SMTP_HOST is not set: use the outbox (no --send) or --dry-run")
     out_dir = outbox_dir(settings, out)
+    if chosen == "dry-run":
+        return _build_and_deliver(settings, session_factory, day, chosen, out_dir, force, moment, ssl_context)
+    # One process at a time per day (PostgreSQL advisory lock / SQLite lease), so the check-send-record
+    # sequence cannot interleave with a scheduler and a CLI run sending the same day.
+    with digest_lock(engine_of(session_factory), f"digest:{day.isoformat()}") as got:
+        if not got:
+            log.warning("digest for %s is being built by another process; skipping", day)
+            return DigestOutcome(day, chosen, False, "busy", (), "", ())
+        return _build_and_deliver(settings, session_factory, day, chosen, out_dir, force, moment, ssl_context)
 
+
+def _build_and_deliver(
+    settings: Settings,
+    session_factory: SessionFactory,
+    day: date,
+    chosen: str,
+    out_dir: Path,
+    force: bool,
+    moment: datetime,
+    ssl_context: ssl.SSLContext | None,
+) -> DigestOutcome:
+    tz = settings.tz
     with session_factory() as session:
         if chosen != "dry-run" and not force and already_done(session, day, chosen, out_dir):
             log.info("digest for %s already done; skipping (use --force to send again)", day)

@@ -17,8 +17,9 @@ from ingest.digest.send import DigestSendError
 from store.dedup import record_attachment, record_form
 from store.events import digest_sent, last_digest_run, record_digest_run, record_poll
 from store.failures import record_failure
+from store.locks import mailbox_lock
 from store.messages import record_message
-from store.session import SessionFactory
+from store.session import SessionFactory, engine_of
 from tests.digest.helpers import TO, parse, settings_for
 from tests.fixtures.smtp import SmtpServer, free_port
 from tests.store.helpers import BASE_TIME, attachment_in, docx_bytes, form, message_in
@@ -167,3 +168,17 @@ def test_days_missed_while_down_are_all_due_oldest_first_and_capped(
     caught_up = due_days(settings, session_factory, long_after)
     assert len(caught_up) == MAX_CATCH_UP_DAYS
     assert caught_up[-1] == long_after.date() - timedelta(days=1)
+
+
+def test_a_day_being_sent_by_another_process_is_skipped_not_sent_twice(
+    smtp_server: SmtpServer, session_factory: SessionFactory
+) -> None:
+    with mailbox_lock(engine_of(session_factory), f"digest:{DAY.isoformat()}") as held:
+        assert held
+        outcome = run_digest(settings_for(smtp_server), session_factory, DAY, mode=None, out=None, force=False,
+                             now=MORNING_AFTER)
+    assert outcome.skipped_reason == "busy" and not outcome.done
+    assert smtp_server.received == []
+    after = run_digest(settings_for(smtp_server), session_factory, DAY, mode=None, out=None, force=False,
+                       now=MORNING_AFTER)
+    assert after.sent and after.done
