@@ -11,7 +11,7 @@ import openpyxl
 import python_calamine
 
 from parsers.layout import Block, Cell, TableBlock
-from parsers.limits import Deadline, LimitExceeded, check_zip
+from parsers.limits import Deadline, LimitExceeded, check_zip, verify_members
 
 MAX_SHEET_CELLS = 300_000
 """Cells of one sheet's used area; beyond this a sheet is not a one-page form or a district roll-up."""
@@ -77,6 +77,7 @@ def read_xlsx(data: bytes, deadline: Deadline) -> list[Block]:
     """Every worksheet of an OOXML workbook, each as one grid (openpyxl full mode, so a wrong <dimension> is moot)."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         check_zip(zf)
+        verify_members(zf, deadline)
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True, keep_links=False)
     deadline.check()
     blocks: list[Block] = []

@@ -1,0 +1,181 @@
+"""Hostile files: zip bombs (declared and lying sizes), XML entities, macros, and the per-parse time limit."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import subprocess
+import sys
+import threading
+import zipfile
+from datetime import date
+from pathlib import Path
+
+from parsers import FailureKind, parse
+from parsers.model import ParseResult
+from tests.parsers.builders import docx_from_body, form_table, form_xlsx, rewrite_zip
+
+REF = date(2026, 6, 1)
+REPO = Path(__file__).resolve().parents[2]
+
+
+def bomb_docx(path: Path, inflated_mb: int) -> None:
+    """A real .docx whose document.xml inflates to `inflated_mb` MB of XML padding (about 1000:1)."""
+    template = docx_from_body(form_table())
+    with zipfile.ZipFile(io.BytesIO(template)) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != "word/document.xml":
+                dst.writestr(info.filename, src.read(info.filename))
+        document = src.read("word/document.xml")
+        head, tail = document.split(b"<w:body>")
+        with dst.open("word/document.xml", "w", force_zip64=True) as fh:
+            fh.write(head + b"<w:body>")
+            block = b" " * (1024 * 1024)
+            for _ in range(inflated_mb):
+                fh.write(block)
+            fh.write(tail)
+
+
+def lie_about_size(data: bytes, member: str, declared: int) -> bytes:
+    """Patch a member's uncompressed size in both its local header and the central directory."""
+    buf = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        info = zf.getinfo(member)
+    struct.pack_into("<I", buf, info.header_offset + 22, declared)
+    name = member.encode()
+    central = buf.find(b"PK\x01\x02")
+    while central != -1:
+        name_len = struct.unpack_from("<H", buf, central + 28)[0]
+        if bytes(buf[central + 46 : central + 46 + name_len]) == name:
+            struct.pack_into("<I", buf, central + 24, declared)
+            break
+        central = buf.find(b"PK\x01\x02", central + 4)
+    return bytes(buf)
+
+
+def parse_in_child(path: Path) -> dict[str, object]:
+    """Parse a file in a fresh interpreter and report the failure kind and the peak resident memory in MB."""
+    code = (
+        "import json, resource, sys\n"
+        "from parsers import parse\n"
+        "r = parse(open(sys.argv[1], 'rb').read(), 'bomb.docx')\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "print(json.dumps({'kind': r.failure.kind.value if r.failure else None, 'peak_mb': peak,"
+        " 'detail': r.failure.detail if r.failure else ''}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(path)], cwd=REPO, capture_output=True, text=True, check=True, timeout=120
+    )
+    result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_zip_bomb_is_too_large_with_peak_memory_under_200_mb(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.docx"
+    bomb_docx(path, 400)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    outcome = parse_in_child(path)
+    assert outcome["kind"] == "too_large", outcome
+    assert float(outcome["peak_mb"]) < 200, outcome  # type: ignore[arg-type]
+
+
+def test_member_inflating_past_its_declared_size_is_too_large_before_it_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "big.docx"
+    bomb_docx(path, 3)
+    lying = lie_about_size(path.read_bytes(), "word/document.xml", 50_000)
+    path.write_bytes(lying)
+    with zipfile.ZipFile(path) as zf:
+        assert zf.getinfo("word/document.xml").file_size == 50_000
+    outcome = parse_in_child(path)
+    assert outcome["kind"] == "too_large", outcome
+    assert "declared size" in str(outcome["detail"])
+
+
+def test_lying_sizes_in_a_workbook_are_caught_before_openpyxl_reads_it() -> None:
+    data = form_xlsx()
+    padded = rewrite_zip(data, {}, add={"xl/padding.xml": b"<a>" + b" " * 3_000_000 + b"</a>"})
+    lying = lie_about_size(padded, "xl/padding.xml", 1000)
+    result = parse(lying, "情况表.xlsx", REF)
+    assert result.failure is not None and result.failure.kind is FailureKind.TOO_LARGE
+
+
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">'
+    b'<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+)
+
+
+def test_xml_entities_in_a_docx_are_refused_never_expanded_or_resolved() -> None:
+    data = docx_from_body(form_table())
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        document = zf.read("word/document.xml")
+    body = document.split(b"?>", 1)[1].replace("王芳".encode(), b"&d;&x;")
+    result = parse(rewrite_zip(data, {"word/document.xml": LAUGHS + body}), "情况表.docx", REF)
+    assert result.failure is not None
+    assert result.failure.kind is FailureKind.CORRUPT
+    assert "DTD" in result.failure.detail
+    assert "root:" not in result.failure.detail
+
+
+def test_xml_entities_in_a_workbook_are_refused_before_openpyxl_reads_it() -> None:
+    data = form_xlsx()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        strings = zf.read("xl/worksheets/sheet1.xml")
+    if strings.startswith(b"<?xml"):
+        strings = strings.split(b"?>", 1)[1]
+    hostile = LAUGHS.replace(b"w:document", b"worksheet") + strings.replace(b"</worksheet>", b"&d;&x;</worksheet>")
+    result = parse(rewrite_zip(data, {"xl/worksheets/sheet1.xml": hostile}), "情况表.xlsx", REF)
+    assert result.failure is not None
+    assert result.failure.kind is FailureKind.CORRUPT
+    assert "DTD" in result.failure.detail
+    assert not result.forms
+
+
+def test_openpyxl_itself_refuses_entities_through_defusedxml() -> None:
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
+
+
+def test_macro_enabled_document_is_read_without_running_its_macros() -> None:
+    data = docx_from_body(form_table())
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        types = zf.read("[Content_Types].xml")
+    types = types.replace(
+        b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+        b"application/vnd.ms-word.document.macroEnabled.main+xml",
+    )
+    docm = rewrite_zip(data, {"[Content_Types].xml": types}, add={"word/vbaProject.bin": b"Sub AutoOpen(): End Sub"})
+    result = parse(docm, "情况表.docm", REF)
+    assert result.detected_format == "docm"
+    assert result.forms[0].contact_person == "王芳"
+
+
+def big_docx() -> bytes:
+    return docx_from_body("".join(form_table() for _ in range(300)))
+
+
+def test_parse_past_its_time_limit_is_too_large() -> None:
+    data = big_docx()
+    assert len(parse(data, "多表.docx", REF).forms) == 300
+    result = parse(data, "多表.docx", REF, timeout=0.0)
+    assert result.failure is not None
+    assert result.failure.kind is FailureKind.TOO_LARGE
+    assert "time limit" in result.failure.detail
+
+
+def test_time_limit_works_when_parse_runs_in_a_worker_thread() -> None:
+    data = big_docx()
+    results: list[ParseResult] = []
+    worker = threading.Thread(target=lambda: results.append(parse(data, "多表.docx", REF, timeout=0.0)))
+    worker.start()
+    worker.join(60)
+    assert results and results[0].failure is not None
+    assert results[0].failure.kind is FailureKind.TOO_LARGE
+
+
+def test_oversized_attachment_is_refused_before_reading() -> None:
+    result = parse(b"PK\x03\x04" + b"\x00" * (41 * 1024 * 1024), "巨大.docx", REF)
+    assert result.failure is not None and result.failure.kind is FailureKind.TOO_LARGE
