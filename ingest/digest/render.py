@@ -18,8 +18,7 @@ log = logging.getLogger(__name__)
 
 SUBJECT_PREFIX = "【主题党日活动情况表】"
 LATE_AFTER_DAYS = 7
-STALE_HOURS = 2
-STALE_POLL_AFTER = timedelta(hours=STALE_HOURS)
+STALE_POLL_AFTER = timedelta(hours=2)  # no successful poll for this long (at least) is a problem
 CHANGE_TEXT_LIMIT = 80
 WEEKDAYS = "一二三四五六日"
 
@@ -270,7 +269,7 @@ def _duplicate_groups(rows: tuple[DuplicateRow, ...]) -> tuple[DuplicateGroup, .
     return tuple(groups)
 
 
-def _health_view(h: PollHealth, tz: ZoneInfo, now: datetime) -> HealthView:
+def _health_view(h: PollHealth, tz: ZoneInfo, now: datetime, stale_after: timedelta) -> HealthView:
     counts: Counter[str] = Counter()
     first: dict[str, datetime] = {}
     last: dict[str, datetime] = {}
@@ -284,7 +283,7 @@ def _health_view(h: PollHealth, tz: ZoneInfo, now: datetime) -> HealthView:
     last_ok = h.last_ok_at
     if last_ok is not None and last_ok.tzinfo is None:
         last_ok = last_ok.replace(tzinfo=ZoneInfo("UTC"))
-    stale = last_ok is None or now - last_ok > STALE_POLL_AFTER
+    stale = last_ok is None or now - last_ok > stale_after
     lines = [line.lower() for line in counts] + ([h.last_error.lower()] if h.last_error else [])
     login_problem = any(word in line for line in lines for word in LOGIN_ERROR_WORDS)
     return HealthView(
@@ -308,9 +307,11 @@ def _summary_line(facts: DigestFacts, dup_total: int) -> str:
     return "，".join(parts) + "。"
 
 
-def build_view(facts: DigestFacts, tz: ZoneInfo, now: datetime, xlsx_rows: int) -> DigestView:
+def build_view(
+    facts: DigestFacts, tz: ZoneInfo, now: datetime, xlsx_rows: int, stale_after: timedelta = STALE_POLL_AFTER
+) -> DigestView:
     """Turn the store's facts into formatted Chinese text for the templates."""
-    health = tuple(_health_view(h, tz, now) for h in facts.health)
+    health = tuple(_health_view(h, tz, now, stale_after) for h in facts.health)
     # Transient errors after which polling recovered are listed, but only a stale mailbox or a refused login
     # (e.g. an expired 授权码) raises the warning at the top.
     healthy = bool(health) and not any(h.stale or h.login_problem for h in health)
@@ -358,10 +359,16 @@ _ENV = Environment(
 )
 
 
-def render_digest(facts: DigestFacts, tz: ZoneInfo, now: datetime, xlsx_rows: int) -> RenderedDigest:
-    """Subject, HTML and text for one day; now is when the digest is built (aware), xlsx_rows the 汇总表 size."""
-    view = build_view(facts, tz, now, xlsx_rows)
-    html = _ENV.get_template("digest.html.j2").render(v=view, late_after=LATE_AFTER_DAYS, stale_hours=STALE_HOURS)
-    text = _ENV.get_template("digest.txt.j2").render(v=view, late_after=LATE_AFTER_DAYS, stale_hours=STALE_HOURS)
+def render_digest(
+    facts: DigestFacts, tz: ZoneInfo, now: datetime, xlsx_rows: int, stale_after: timedelta = STALE_POLL_AFTER
+) -> RenderedDigest:
+    """Subject, HTML and text for one day; now is when the digest is built (aware), xlsx_rows the 汇总表 size.
+
+    stale_after: how long without a successful poll before the mailbox is flagged at the top of the digest.
+    """
+    view = build_view(facts, tz, now, xlsx_rows, stale_after)
+    hours = f"{stale_after.total_seconds() / 3600:g}"
+    html = _ENV.get_template("digest.html.j2").render(v=view, late_after=LATE_AFTER_DAYS, stale_hours=hours)
+    text = _ENV.get_template("digest.txt.j2").render(v=view, late_after=LATE_AFTER_DAYS, stale_hours=hours)
     log.debug("rendered digest for %s: %d reports, %d failures", facts.day, len(view.reports), len(view.failures))
     return RenderedDigest(subject=view.subject, html=html, text=text)

@@ -11,7 +11,7 @@ from pathlib import Path
 from ingest.config import Settings
 from ingest.digest.compose import FALLBACK_FROM, compose_digest
 from ingest.digest.outbox import outbox_paths, write_outbox
-from ingest.digest.render import render_digest, xlsx_filename
+from ingest.digest.render import STALE_POLL_AFTER, render_digest, xlsx_filename
 from ingest.digest.send import DigestSendError, send_digest
 from ingest.digest.xlsx import summary_xlsx_bytes, write_summary_xlsx
 from store.db import open_store
@@ -47,6 +47,11 @@ class DigestOutcome:
     def done(self) -> bool:
         """The day's digest exists now (sent or written), whether by this run or an earlier one."""
         return self.sent or bool(self.paths) or self.skipped_reason == "already_sent"
+
+
+def stale_after(settings: Settings) -> timedelta:
+    """How long without a successful poll counts as a problem: two hours, or three poll intervals if longer."""
+    return max(STALE_POLL_AFTER, timedelta(minutes=3 * settings.poll_minutes))
 
 
 def default_mode(settings: Settings) -> str:
@@ -123,7 +128,7 @@ def _build_and_deliver(
         facts = digest_facts(session, day, tz)
         rows = facts.all_current_reports or tuple(current_reports(session))
 
-    rendered = render_digest(facts, tz, moment, len(rows))
+    rendered = render_digest(facts, tz, moment, len(rows), stale_after(settings))
     message = compose_digest(
         rendered,
         sender=settings.digest_from or FALLBACK_FROM,

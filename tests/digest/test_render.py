@@ -166,3 +166,12 @@ def test_received_exactly_seven_days_after_activity_is_not_late() -> None:
     row = report(activity_date=date(2020, 5, 7), late=False)
     out = render_digest(facts(new_reports=(row,)), SHANGHAI, DIGEST_AT, 1)
     assert "逾期" not in out.text.split("“逾期”指")[0]
+
+
+def test_stale_mailbox_threshold_follows_the_poll_interval() -> None:
+    from datetime import timedelta
+
+    five_hours_ago = facts(health=(health(last_ok_at=at(3, 0, date(2020, 5, 15))),))
+    assert "超过 2 小时未成功收信" in render_digest(five_hours_ago, SHANGHAI, DIGEST_AT, 2).text
+    relaxed = render_digest(five_hours_ago, SHANGHAI, DIGEST_AT, 2, stale_after=timedelta(hours=6)).text
+    assert "未成功收信" not in relaxed and "⚠" not in relaxed
