@@ -71,6 +71,8 @@ def decode_bytes(data: bytes, declared: str | None = None, hint: str | None = No
         codec = None  # "us-ascii" with 8-bit bytes is a lie told by many clients: guess instead
     if codec is None and b"\x1b$" in data:
         codec = "iso2022_jp"  # 7-bit ISO-2022 escapes sent without any label
+    if codec == "gb18030" and _looks_utf8(data):
+        codec = "utf-8"  # labelled GB but plainly UTF-8 (GB18030 would accept the bytes and make mojibake)
     if codec is not None:
         for candidate in (codec, *ISO2022_JP_SUPERSETS) if codec.startswith("iso2022_jp") else (codec,):
             try:
@@ -87,6 +89,17 @@ def decode_bytes(data: bytes, declared: str | None = None, hint: str | None = No
         except UnicodeDecodeError:
             continue
     return scrub(data.decode(codec or "gb18030", errors="replace"))
+
+
+def _looks_utf8(data: bytes) -> bool:
+    """Valid UTF-8 with enough multi-byte text that it cannot be GBK by accident."""
+    if sum(1 for b in data if b >= 0x80) < 6:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def recover_bytes(text: str) -> bytes:
@@ -228,16 +241,16 @@ def _decode_simple_param(value: str, hint: str | None) -> str:
 
 def _decode_rfc2231(segments: dict[int, tuple[bool, str]], hint: str | None) -> str:
     charset: str | None = None
-    data = bytearray()
+    quoted: list[str] = []  # all segments percent-encoded, joined before unquoting (a %XX may be split)
     for index in sorted(segments):
         encoded, text = segments[index]
         if encoded:
             if index == sorted(segments)[0] and text.count("'") >= 2:
                 charset, _lang, text = text.split("'", 2)
-            data += urllib.parse.unquote_to_bytes(text)
+            quoted.append(text)
         else:
-            data += recover_bytes(text)
-    raw = bytes(data)
+            quoted.append(urllib.parse.quote_from_bytes(recover_bytes(text), safe=""))
+    raw = urllib.parse.unquote_to_bytes("".join(quoted))
     if b"=?" in raw:
         return scrub(decode_header_bytes(raw, hint).strip())
     return scrub(decode_bytes(raw, charset, hint).strip())

@@ -1,0 +1,95 @@
+"""Every real mail in ../shared/corpus-public/mail goes through mime.extract and classify without raising."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ingest import classify, mime
+from ingest.files import iter_paths
+from ingest.model import MailContent
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _mails(corpus_dir: Path) -> list[Path]:
+    return sorted(p for p in (corpus_dir / "mail").iterdir() if p.is_file())
+
+
+def _all_text(content: MailContent) -> list[str]:
+    texts = [content.message_id, content.sender_address, content.sender_name, content.subject, content.body_text,
+             *content.cloud_links, *content.headers.values(), *content.forwarded_subjects]
+    for att in content.attachments:
+        texts += [att.filename, att.origin, att.content_type]
+    return texts
+
+
+def test_every_corpus_mail_is_extracted_and_classified_without_raising_or_surrogates(corpus_dir: Path) -> None:
+    mails = _mails(corpus_dir)
+    assert len(mails) > 100
+    for path in mails:
+        content = mime.extract(path.read_bytes())
+        classify.ignore_reason(content, {"szlgbjdjc@163.com"})
+        classify.mentions_campaign(content)
+        classify.is_correction(content)
+        for text in _all_text(content):
+            assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in text), (path.name, text[:80])
+            assert "\x00" not in text, path.name
+        kinds = dict(content.problems)
+        assert set(kinds) <= {a.origin for a in content.attachments}, path.name
+
+
+def test_import_reads_the_whole_corpus_folder_and_skips_the_two_outlook_files(corpus_dir: Path) -> None:
+    got = list(iter_paths([corpus_dir / "mail"]))
+    eml = [p for p in _mails(corpus_dir) if p.suffix == ".eml"]
+    assert len(got) == len(eml)
+    assert [m.uid for m in got] == list(range(1, len(eml) + 1))
+
+
+@pytest.mark.parametrize(
+    ("name", "subject_has", "body_has"),
+    [
+        ("flanker_charset-gb2312.eml", "提示：您的企业成员暂时无法登录邮件客户端", "尊敬的管理员"),
+        ("letters_chinese_plaintext_gbk_over_base64.eml", "施氏食狮史", "石室诗士施氏"),
+        ("letters_chinese_multipart_mixed_gbk_over_quoted-printable.eml", "施氏食狮史", "石室诗士施氏"),
+        ("letters_chinese_multipart_mixed_gb18030_over_base64.eml", "施氏食狮史", "石室诗士施氏"),
+        ("letters_chinese_multipart_related_gbk_over_base64.eml", "施氏食狮史", "石室诗士施氏"),
+        ("letters_chinese_multipart_signed_gb18030_over_quoted-printable.eml", "施氏食狮史", "石室诗士施氏"),
+    ],
+)
+def test_gbk_corpus_mails_decode_to_real_chinese(corpus_dir: Path, name: str, subject_has: str, body_has: str) -> None:
+    content = mime.extract((corpus_dir / "mail" / name).read_bytes())
+    assert subject_has in content.subject
+    assert body_has in content.body_text
+    assert "\ufffd" not in content.subject
+
+
+def test_gb2312_corpus_sender_names_are_chinese(corpus_dir: Path) -> None:
+    content = mime.extract((corpus_dir / "mail" / "flanker_charset-gb2312.eml").read_bytes())
+    assert content.sender_name == "腾讯企业邮箱"
+    letters = mime.extract((corpus_dir / "mail" / "letters_chinese_plaintext_gbk_over_base64.eml").read_bytes())
+    assert CJK.search(letters.sender_name)
+
+
+def test_corpus_bounces_and_receipts_are_ignored(corpus_dir: Path) -> None:
+    reasons = {
+        name: classify.ignore_reason(mime.extract((corpus_dir / "mail" / name).read_bytes()), ())
+        for name in ("flanker_bounce_office365.eml", "spamscope_mail_malformed_2.eml", "phpmmp_failure.eml",
+                     "flanker_disposition-notification.eml")
+    }
+    assert reasons == {
+        "flanker_bounce_office365.eml": "bounce",
+        "spamscope_mail_malformed_2.eml": "bounce",
+        "phpmmp_failure.eml": "bounce",
+        "flanker_disposition-notification.eml": "auto_reply",
+    }
+
+
+def test_corpus_forwarded_and_nested_attachments_are_found(corpus_dir: Path) -> None:
+    fwd = mime.extract((corpus_dir / "mail" / "imaptools_attachment_message_rfc822.eml").read_bytes())
+    assert [a.filename for a in fwd.attachments] == ["broken.pdf"]
+    assert fwd.attachments[0].origin.startswith("fwd 1 / ")
+    tika = mime.extract((corpus_dir / "mail" / "tika_testRFC822_multipart_attachments.eml").read_bytes())
+    assert [a.filename for a in tika.attachments] == ["Test TxtA.txt", "Test TxtB.txt"]

@@ -1,0 +1,109 @@
+"""Header, parameter and body decoding the ways Chinese mail clients send them."""
+
+from __future__ import annotations
+
+import base64
+
+from ingest.headers import codec_for, decode_bytes, decode_header, decode_header_bytes, parse_params, scrub
+
+
+def _b_word(text: str, charset: str) -> str:
+    return f"=?{charset}?B?{base64.b64encode(text.encode(charset)).decode()}?="
+
+
+def test_gb2312_family_labels_decode_as_gb18030() -> None:
+    for label in ("gb2312", "GBK", "x-gbk", "cp936", "GB_2312-80", '"gb2312"', "gb18030"):
+        assert codec_for(label) == "gb18030"
+    assert codec_for("utf8") == "utf-8"
+    assert codec_for("no-such-charset") is None
+
+
+def test_a_gbk_only_character_labelled_gb2312_still_decodes() -> None:
+    # 镕 is in GBK but not in GB2312: clients label GBK text "gb2312" all the time.
+    word = "=?gb2312?B?" + base64.b64encode("朱镕基".encode("gbk")).decode() + "?="
+    assert decode_header(word) == "朱镕基"
+
+
+def test_adjacent_encoded_words_split_mid_character_are_joined_before_decoding() -> None:
+    data = "主题党日活动情况表".encode()
+    first, second = data[:7], data[7:]  # cuts the third character in half
+    value = (f"=?UTF-8?B?{base64.b64encode(first).decode()}?=\r\n "
+             f"=?utf-8?B?{base64.b64encode(second).decode()}?=")
+    assert decode_header(value) == "主题党日活动情况表"
+
+
+def test_gbk_encoded_words_split_mid_character_in_q_encoding() -> None:
+    data = "情况表".encode("gbk")
+    q1 = "".join(f"={b:02X}" for b in data[:3])
+    q2 = "".join(f"={b:02X}" for b in data[3:])
+    assert decode_header(f"=?gbk?Q?{q1}?= =?GBK?Q?{q2}?=") == "情况表"
+
+
+def test_text_between_encoded_words_and_plain_text_is_kept() -> None:
+    value = "Re: " + _b_word("更正", "gb2312") + " 情况表 " + _b_word("附件", "utf-8")
+    assert decode_header(value) == "Re: 更正 情况表 附件"
+
+
+def test_raw_8bit_gbk_header_is_recovered_from_surrogate_escapes() -> None:
+    raw = "主题党日情况表（更正）".encode("gbk")
+    as_parsed = raw.decode("ascii", "surrogateescape")  # what the stdlib parser stores for 8-bit header bytes
+    assert decode_header(as_parsed) == "主题党日情况表（更正）"
+    assert decode_header_bytes(raw) == "主题党日情况表（更正）"
+
+
+def test_raw_8bit_utf8_header_is_read_as_utf8() -> None:
+    as_parsed = "情况表".encode().decode("ascii", "surrogateescape")
+    assert decode_header(as_parsed) == "情况表"
+
+
+def test_rfc2047_inside_quotes_in_a_filename_parameter() -> None:
+    value = f'application/msword; name="{_b_word("情况表.doc", "gbk")}"'
+    ctype, params = parse_params(value)
+    assert ctype == "application/msword"
+    assert params["name"] == "情况表.doc"
+
+
+def test_rfc2231_continuations_with_percent_encoding_are_joined_then_decoded() -> None:
+    name = "“助力火红年代”主题党日活动情况表.docx".encode()
+    quoted = "".join(f"%{b:02X}" for b in name)
+    pieces = [quoted[i:i + 40] for i in range(0, len(quoted), 40)]
+    params = "; ".join(
+        (f"filename*{i}*=utf-8''{p}" if i == 0 else f"filename*{i}*={p}") for i, p in enumerate(pieces)
+    )
+    _disp, decoded = parse_params(f"attachment; {params}")
+    assert decoded["filename"] == "“助力火红年代”主题党日活动情况表.docx"
+
+
+def test_rfc2231_single_value_in_gbk_and_plain_continuations() -> None:
+    gbk = "".join(f"%{b:02X}" for b in "情况表".encode("gbk"))
+    _d, one = parse_params(f"attachment; filename*=gb2312''{gbk}.xlsx")
+    assert one["filename"] == "情况表.xlsx"
+    _d, cont = parse_params('attachment; filename*0="report-"; filename*1="2026.docx"')
+    assert cont["filename"] == "report-2026.docx"
+
+
+def test_raw_8bit_gbk_filename_parameter() -> None:
+    raw = 'attachment; filename="苏州市财政局情况表.docx"'.encode("gbk").decode("ascii", "surrogateescape")
+    _d, params = parse_params(raw)
+    assert params["filename"] == "苏州市财政局情况表.docx"
+
+
+def test_windows_path_in_a_quoted_name_keeps_its_backslashes() -> None:
+    _c, params = parse_params(r'image/png; name="C:\TEMP\nsmail.png"')
+    assert params["name"] == r"C:\TEMP\nsmail.png"
+
+
+def test_body_bytes_declared_ascii_but_gbk_are_decoded_as_chinese() -> None:
+    assert decode_bytes("附件是情况表".encode("gbk"), "us-ascii") == "附件是情况表"
+    assert decode_bytes("附件是情况表".encode("gbk"), None) == "附件是情况表"
+    assert decode_bytes("附件是情况表".encode(), "gb2312") == "附件是情况表"  # wrong label, valid UTF-8
+
+
+def test_no_lone_surrogate_or_nul_ever_comes_out() -> None:
+    nasty = "a\udcff\ud800b\x00c"
+    assert scrub(nasty) == "a\ufffd\ufffdbc"
+    for value in (b"\xff\xfe\x80 =?utf-8?B?////?=", b"=?gbk?Q?=FF=FE?=", b"\xed\xa0\x80", b"=?bogus?B?5Lit?="):
+        text = decode_header_bytes(value)
+        assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
+        assert "\x00" not in text
+    assert decode_header_bytes(b"=?bogus?B?5Lit?=") == "中"  # unknown label: the bytes are still UTF-8

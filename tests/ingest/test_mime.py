@@ -1,0 +1,264 @@
+"""mime.extract on real mails: names in every encoding, forwarded mails, zips, HTML bodies, cloud links, junk."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.mime.application import MIMEApplication
+from email.mime.message import MIMEMessage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+
+from ingest import mime
+from ingest.model import MailContent
+from tests.builders import DOCX, branch_mail, form_docx, png_photo
+from tests.ingest.mailbuild import gbk_name_zip, raw_mail, raw_part, set_encrypted_flag, zip_bytes
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _no_surrogates(content: MailContent) -> None:
+    texts = [content.message_id, content.sender_address, content.sender_name, content.subject, content.body_text,
+             *content.cloud_links, *content.headers.values(), *content.forwarded_subjects]
+    for att in content.attachments:
+        texts += [att.filename, att.origin, att.content_type]
+    for text in texts:
+        assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in text), text
+        assert "\x00" not in text
+
+
+def test_branch_mail_gives_sender_subject_date_body_and_the_docx_with_its_hash() -> None:
+    form = form_docx()
+    raw = branch_mail(attachments=[("“助力火红年代”情况表.docx", form, DOCX)], message_id="<abc@163.com>")
+    content = mime.extract(raw)
+    assert content.message_id == "<abc@163.com>"
+    assert content.sender_address == "czj_lgb@163.com"
+    assert content.sender_name == "财政局老干部处"
+    assert content.subject == "“助力火红年代”主题党日活动情况表"
+    assert content.sent_at == datetime(2020, 5, 13, 9, 30, tzinfo=UTC) + timedelta(hours=-8)
+    assert content.sent_at is not None and content.sent_at.tzinfo is not None
+    assert "请查收" in content.body_text
+    [att] = content.attachments
+    assert att.filename == "“助力火红年代”情况表.docx"
+    assert att.data == form and att.sha256 == hashlib.sha256(form).hexdigest()
+    assert att.content_type == DOCX and att.origin == "part 2"
+    assert content.problems == () and content.cloud_links == () and not content.is_report
+    _no_surrogates(content)
+
+
+def test_name_only_in_content_type_and_no_disposition_is_an_attachment() -> None:
+    b64 = base64.encodebytes(b"form bytes").decode()
+    part = raw_part([("Content-Type", 'application/octet-stream; name="=?GBK?B?x+m/9rHtLmRvY3g=?="'),
+                     ("Content-Transfer-Encoding", "base64")], b64)
+    raw = raw_mail([("From", "a@b.cn"), ("Subject", "x")], b"", "BND",
+                   [raw_part([("Content-Type", "text/plain; charset=utf-8")], "正文"), part])
+    [att] = mime.extract(raw).attachments
+    assert att.filename == "情况表.docx"
+    assert att.data == b"form bytes"
+
+
+def test_inline_disposition_with_a_filename_is_still_an_attachment() -> None:
+    msg = EmailMessage()
+    msg["From"] = "a@b.cn"
+    msg["Subject"] = "情况表"
+    msg.set_content("见附件")
+    msg.add_attachment(b"xlsx", maintype="application", subtype="vnd.ms-excel", filename="情况表.xls",
+                       disposition="inline")
+    assert [a.filename for a in mime.extract(bytes(msg)).attachments] == ["情况表.xls"]
+
+
+def test_nameless_non_text_part_is_an_attachment_with_a_made_up_name() -> None:
+    part = raw_part([("Content-Type", "application/msword"), ("Content-Transfer-Encoding", "base64")],
+                    base64.encodebytes(b"doc bytes").decode())
+    raw = raw_mail([("From", "a@b.cn")], b"", "B1", [raw_part([("Content-Type", "text/plain")], "hi"), part])
+    [att] = mime.extract(raw).attachments
+    assert att.data == b"doc bytes"
+    assert att.filename.startswith("附件") and att.filename.endswith(".doc")
+
+
+def test_raw_8bit_gbk_subject_sender_and_filename_decode_to_chinese() -> None:
+    raw = raw_mail(
+        [("From", "苏州市档案局离退休党支部 <dag@126.com>".encode("gbk")),
+         ("Subject", "主题党日活动情况表".encode("gbk")),
+         ("Date", "Wed, 13 May 2020 09:30:00 +0800")],
+        b"", "GB",
+        [raw_part([("Content-Type", "text/plain; charset=gb2312")], "附件为情况表".encode("gbk")),
+         raw_part([("Content-Type", 'application/octet-stream; name="情况表.docx"'.encode("gbk")),
+                   ("Content-Disposition", 'attachment; filename="情况表.docx"'.encode("gbk")),
+                   ("Content-Transfer-Encoding", "base64")], base64.encodebytes(b"docx").decode())],
+    )
+    content = mime.extract(raw)
+    assert content.sender_name == "苏州市档案局离退休党支部"
+    assert content.sender_address == "dag@126.com"
+    assert content.subject == "主题党日活动情况表"
+    assert content.body_text == "附件为情况表"
+    assert [a.filename for a in content.attachments] == ["情况表.docx"]
+    _no_surrogates(content)
+
+
+def test_rfc2231_continued_filename_from_a_real_client_layout() -> None:
+    name = "苏州市民政局离退休干部第二党支部主题党日情况表.docx".encode()
+    pct = "".join(f"%{b:02X}" for b in name)
+    chunks = [pct[i:i + 60] for i in range(0, len(pct), 60)]
+    disp = "attachment;\r\n " + ";\r\n ".join(
+        f"filename*{i}*=UTF-8''{c}" if i == 0 else f"filename*{i}*={c}" for i, c in enumerate(chunks)
+    )
+    part = raw_part([("Content-Type", f"{DOCX}"), ("Content-Disposition", disp),
+                     ("Content-Transfer-Encoding", "base64")], base64.encodebytes(b"d").decode())
+    raw = raw_mail([("From", "a@b.cn")], b"", "C1", [part])
+    assert [a.filename for a in mime.extract(raw).attachments] == [name.decode()]
+
+
+def test_split_encoded_word_subject_is_joined() -> None:
+    data = "“助力火红年代”主题党日".encode()
+    subject = (f"=?UTF-8?B?{base64.b64encode(data[:10]).decode()}?=\r\n"
+               f" =?UTF-8?B?{base64.b64encode(data[10:]).decode()}?=")
+    content = mime.extract(raw_mail([("From", "a@b.cn"), ("Subject", subject)], "x"))
+    assert content.subject == "“助力火红年代”主题党日"
+
+
+def test_base64_encoded_forwarded_message_is_opened() -> None:
+    inner = branch_mail(subject="转发：主题党日情况表", attachments=[("情况表.docx", b"inner form", DOCX)])
+    part = raw_part([("Content-Type", "message/rfc822"), ("Content-Transfer-Encoding", "base64")],
+                    base64.encodebytes(inner).decode())
+    raw = raw_mail([("From", "office@szlg.cn"), ("Subject", "Fw: 情况表")], b"", "F1",
+                   [raw_part([("Content-Type", "text/plain; charset=utf-8")], "请看转发"), part])
+    content = mime.extract(raw)
+    [att] = content.attachments
+    assert att.filename == "情况表.docx" and att.data == b"inner form"
+    assert att.origin.startswith("fwd 1 / ")
+    assert content.forwarded_subjects == ("转发：主题党日情况表",)
+    assert "请看转发" in content.body_text and "请查收" in content.body_text
+
+
+def test_plain_message_rfc822_and_eml_attachment_are_both_walked() -> None:
+    first = branch_mail(attachments=[("一.docx", b"one", DOCX)])
+    second = branch_mail(attachments=[("二.xlsx", b"two", XLSX)])
+    outer = MIMEMultipart()
+    outer["From"] = "a@b.cn"
+    outer["Subject"] = "两封转发"
+    outer.attach(MIMEText("见下", "plain", "utf-8"))
+    from email import message_from_bytes
+
+    outer.attach(MIMEMessage(message_from_bytes(first)))
+    eml = MIMEApplication(second, "octet-stream")
+    eml.add_header("Content-Disposition", "attachment", filename="原邮件.eml")
+    outer.attach(eml)
+    content = mime.extract(outer.as_bytes())
+    assert sorted((a.filename, a.data) for a in content.attachments) == [("一.docx", b"one"), ("二.xlsx", b"two")]
+    assert len({a.origin for a in content.attachments}) == 2
+
+
+def test_zip_with_gbk_names_is_unpacked_and_the_zip_itself_not_passed_on() -> None:
+    archive = gbk_name_zip([("情况表.docx", b"form"), ("照片.jpg", b"jpeg")])
+    raw = branch_mail(attachments=[("材料.zip", archive, "application/zip")])
+    content = mime.extract(raw)
+    assert [(a.filename, a.origin, a.data) for a in content.attachments] == [
+        ("情况表.docx", "zip 材料.zip / 情况表.docx", b"form"),
+        ("照片.jpg", "zip 材料.zip / 照片.jpg", b"jpeg"),
+    ]
+    assert content.attachments[0].content_type == DOCX
+    assert content.problems == ()
+
+
+def test_zip_bomb_is_passed_on_as_is_with_a_too_large_problem() -> None:
+    bomb = zip_bytes([("情况表.docx", b"\0" * (8 * 1024 * 1024))])
+    content = mime.extract(branch_mail(attachments=[("bomb.zip", bomb, "application/zip")]))
+    [att] = content.attachments
+    assert att.filename == "bomb.zip" and att.data == bomb
+    assert content.problems == ((att.origin, "too_large"),)
+
+
+def test_corrupt_and_encrypted_zips_are_flagged() -> None:
+    good = zip_bytes([("情况表.docx", b"x" * 1000)])
+    content = mime.extract(branch_mail(attachments=[
+        ("坏.zip", good[:60], "application/zip"),
+        ("密.zip", set_encrypted_flag(good), "application/zip"),
+    ]))
+    kinds = dict(content.problems)
+    assert [kinds[a.origin] for a in content.attachments] == ["corrupt", "encrypted"]
+
+
+def test_photos_beside_the_form_are_kept() -> None:
+    raw = branch_mail(attachments=[("情况表.docx", b"f", DOCX), ("合影.png", png_photo(), "image/png")])
+    assert [a.filename for a in mime.extract(raw).attachments] == ["情况表.docx", "合影.png"]
+
+
+def test_html_only_body_becomes_text_without_markup() -> None:
+    msg = EmailMessage()
+    msg["From"] = "a@b.cn"
+    msg["Subject"] = "情况表"
+    msg.set_content("<html><head><style>p{color:red}</style></head><body><p>您好：</p>"
+                    "<div>附件是<b>主题党日</b>情况表&nbsp;请查收</div><script>x()</script></body></html>",
+                    subtype="html")
+    body = mime.extract(bytes(msg)).body_text
+    assert body.splitlines() == ["您好：", "附件是主题党日情况表 请查收"]
+
+
+def test_plain_text_is_preferred_over_its_html_alternative() -> None:
+    msg = EmailMessage()
+    msg["From"] = "a@b.cn"
+    msg.set_content("纯文本正文")
+    msg.add_alternative("<p>HTML正文</p>", subtype="html")
+    assert mime.extract(bytes(msg)).body_text == "纯文本正文"
+
+
+def test_qq_cloud_attachment_link_in_html_is_reported() -> None:
+    link = "https://mail.qq.com/cgi-bin/ftnExs_download?k=2a3b&amp;t=exs_ftn_download&amp;code=7f"
+    msg = EmailMessage()
+    msg["From"] = "123456@qq.com"
+    msg["Subject"] = "主题党日情况表"
+    msg.set_content(f'<div>从QQ邮箱发来的超大附件</div><a href="{link}">情况表.docx (2.1M)</a>', subtype="html")
+    content = mime.extract(bytes(msg))
+    assert content.cloud_links == ("https://mail.qq.com/cgi-bin/ftnExs_download?k=2a3b&t=exs_ftn_download&code=7f",)
+    assert content.attachments == ()
+
+
+def test_163_and_new_qq_cloud_links_in_plain_text_are_reported() -> None:
+    body = ("超大附件：\n情况表.docx https://mail.163.com/large-attachment-download/index.html?p=X1&file=Y2\n"
+            "照片 https://wx.mail.qq.com/ftn/download?func=3&k=abc\n网易大师 http://dashi.163.com/html/cloud.html?id=1")
+    content = mime.extract(branch_mail(body=body))
+    assert len(content.cloud_links) == 3
+    assert content.cloud_links[0].startswith("https://mail.163.com/large-attachment-download/")
+
+
+def test_cloud_attachment_text_without_a_recognised_link_is_still_reported() -> None:
+    content = mime.extract(branch_mail(body="情况表以超大附件形式发送，请于30天内下载。"))
+    assert content.cloud_links == ("情况表以超大附件形式发送，请于30天内下载。",)
+
+
+def test_multipart_report_is_flagged_and_kept_headers_are_decoded() -> None:
+    raw = raw_mail(
+        [("From", "MAILER-DAEMON@163.com"), ("Subject", "=?UTF-8?B?57O757uf6YCA5L+h?="),
+         ("Auto-Submitted", "auto-replied"),
+         ("Content-Type", 'multipart/report; report-type=delivery-status; boundary="R"')],
+        b"",
+    )
+    raw += (b"--R\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + "投递失败".encode()
+            + b"\r\n--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; 163.com\r\n\r\n--R--\r\n")
+    content = mime.extract(raw)
+    assert content.is_report
+    assert content.subject == "系统退信"
+    assert content.headers["auto-submitted"] == "auto-replied"
+    assert content.attachments == ()
+
+
+def test_garbage_and_truncated_input_never_raises() -> None:
+    samples = [b"", b"\x00\xff\xfe" * 100, b"From: \xff\xfe\r\nSubject: =?x?B?@@@?=\r\n\r\n\xff",
+               b"Content-Type: multipart/mixed; boundary=\r\n\r\n--\r\n", branch_mail()[:200],
+               b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!",
+               b"Date: Thu, 99 Foo 20000 99:99:99 +9999\r\nFrom: <<<@>>>\r\n\r\nx"]
+    for raw in samples:
+        content = mime.extract(raw)
+        _no_surrogates(content)
+        assert isinstance(content.attachments, tuple)
+
+
+def test_fallback_content_reads_headers_only() -> None:
+    content = mime.fallback_content(branch_mail(message_id="<fb@163.com>"))
+    assert content.message_id == "<fb@163.com>"
+    assert content.subject == "“助力火红年代”主题党日活动情况表"
+    assert content.attachments == ()
+    assert mime.fallback_content(b"\xff\x00garbage").attachments == ()
