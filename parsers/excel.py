@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -78,7 +79,9 @@ def read_xlsx(data: bytes, deadline: Deadline) -> list[Block]:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         check_zip(zf)
         verify_members(zf, deadline)
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True, keep_links=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "no default style" and similar notes about odd writers
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True, keep_links=False)
     deadline.check()
     blocks: list[Block] = []
     try:
