@@ -206,6 +206,8 @@ def parse_day(text: str, option: str) -> date:
 def describe(outcome: DigestOutcome) -> str:
     """One or two lines for the CLI saying what a digest run did."""
     day = outcome.day.isoformat()
+    if outcome.skipped_reason == "busy":
+        return f"digest for {day} is being built by another process right now; nothing done"
     if outcome.skipped_reason:
         return f"digest for {day} was already sent; nothing to do (--force sends it again)"
     if outcome.sent:
