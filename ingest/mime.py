@@ -45,7 +45,7 @@ KEPT_HEADERS = ("auto-submitted", "precedence", "list-id", "list-unsubscribe", "
 NOT_ATTACHMENTS = frozenset({
     "message/delivery-status", "message/disposition-notification", "message/feedback-report",
     "application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature",
-    "application/pgp-keys", "message/external-body", "application/ms-tnef",
+    "application/pgp-keys", "message/external-body",
 })
 FORWARDED_TYPES = frozenset({"message/rfc822", "message/global"})
 
@@ -109,6 +109,12 @@ _BASE64_LINE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 def _strict_base64(text: str) -> bytes | None:
     """Decode only the lines that are base64, skipping stray header lines that fell into the body."""
+    compact = "".join(text.split())
+    if len(compact) % 4 == 0:
+        try:
+            return base64.b64decode(compact, validate=True)  # the usual case, all in C
+        except (binascii.Error, ValueError):
+            pass
     lines = [line.strip() for line in text.splitlines()]
     kept = "".join(line for line in lines if line and _BASE64_LINE.fullmatch(line))
     if not kept:
@@ -176,6 +182,11 @@ def _add_file(col: _Collector, name: str, ctype: str, data: bytes, origin: str, 
         if result.problem is None:
             for member in result.members:
                 member_name = posixpath.basename(member.name) or member.name
+                if member_name.lower().endswith(".eml"):
+                    inner = _parse(member.data)
+                    if inner is not None and inner.keys():
+                        _forwarded(col, inner, prefix, depth)
+                        continue
                 guessed = mimetypes.guess_type(member_name, strict=False)[0] or "application/octet-stream"
                 _add(col, scrub(member_name), guessed, member.data, f"{prefix}zip {name} / {scrub(member.name)}")
             return

@@ -230,3 +230,25 @@ def test_connection_cut_mid_fetch_resumes_from_the_last_uid_yielded(dovecot_user
             got = [m.uid for m in mb.fetch_new("INBOX", 0, batch=4)]
         assert proxy.cuts == 1
     assert got == uids
+
+
+def test_a_server_that_never_answers_times_out_as_connection_lost(dovecot_user: DovecotUser) -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)  # accepts TCP connections but never sends a greeting
+        settings = dovecot_user.settings(imap_port=silent.getsockname()[1], imap_timeout=0.3)
+        with pytest.raises(ConnectionLost) as info:
+            Mailbox.connect(settings, retry_delays=(0.0,), sleep=lambda s: None)
+    assert "timed out" in str(info.value)
+
+
+def test_recreating_a_folder_gives_it_a_new_uidvalidity(dovecot_user: DovecotUser) -> None:
+    dovecot_user.create_folder("垃圾邮件")
+    dovecot_user.append("垃圾邮件", _mail(1))
+    with open_mailbox(dovecot_user.settings()) as mb:
+        before = mb.folder_state("垃圾邮件").uidvalidity
+    dovecot_user.delete_folder("垃圾邮件")
+    dovecot_user.create_folder("垃圾邮件")
+    with open_mailbox(dovecot_user.settings()) as mb:
+        after = mb.folder_state("垃圾邮件")
+    assert after.uidvalidity != before and after.exists == 0

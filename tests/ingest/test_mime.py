@@ -262,3 +262,15 @@ def test_fallback_content_reads_headers_only() -> None:
     assert content.subject == "“助力火红年代”主题党日活动情况表"
     assert content.attachments == ()
     assert mime.fallback_content(b"\xff\x00garbage").attachments == ()
+
+
+def test_eml_inside_a_zip_is_opened_as_a_forwarded_mail() -> None:
+    inner = branch_mail(attachments=[("情况表.docx", b"zipped form", DOCX)])
+    archive = zip_bytes([("原邮件.eml", inner)])
+    content = mime.extract(branch_mail(attachments=[("邮件.zip", archive, "application/zip")]))
+    assert [(a.filename, a.data) for a in content.attachments] == [("情况表.docx", b"zipped form")]
+
+
+def test_outlook_winmail_dat_is_passed_on_for_the_parser_to_refuse() -> None:
+    raw = branch_mail(attachments=[("winmail.dat", b"\x78\x9f\x3e\x22tnef", "application/ms-tnef")])
+    assert [a.filename for a in mime.extract(raw).attachments] == ["winmail.dat"]
