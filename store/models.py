@@ -6,7 +6,7 @@ Raw bytes (RFC 822 messages and attachments) live once each in `blobs`, keyed by
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -36,6 +36,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+_ZERO = timedelta(0)
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware datetime kept in UTC on every backend."""
@@ -56,7 +58,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
+        if value.tzinfo is None or value.utcoffset() == _ZERO:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 

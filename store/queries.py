@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Text, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from store.events import last_digest_run
@@ -60,17 +62,30 @@ def is_late(received_at: datetime, activity_date: date | None, tz: ZoneInfo = DE
     """Received more than 7 days (local calendar days) after the activity date."""
     if activity_date is None:
         return False
-    return (received_at.astimezone(tz).date() - activity_date).days > LATE_AFTER_DAYS
+    return received_at >= _late_from(activity_date, tz)
+
+
+@lru_cache(maxsize=4096)
+def _late_from(activity_date: date, tz: ZoneInfo) -> datetime:
+    """The first instant that counts as late: local midnight starting day activity + 8."""
+    return day_bounds(activity_date + timedelta(days=LATE_AFTER_DAYS + 1), tz)[0]
+
+
+def _strings(json_text: str | None) -> tuple[str, ...]:
+    """A JSON list of strings read as text (decoding it here is much cheaper than per-row JSON processing)."""
+    if not json_text or json_text == "[]":
+        return ()
+    return tuple(json.loads(json_text))
 
 
 def _report_rows(session: Session, *where: ColumnElement[bool], all_versions: bool = False,
                  tz: ZoneInfo = DEFAULT_TZ) -> list[ReportRow]:
     stmt = (
         select(ReportVersion.report_id, ReportVersion.version_no, ReportVersion.org_name, ReportVersion.headcount,
-               ReportVersion.headcount_text, ReportVersion.agenda, ReportVersion.summary,
+               ReportVersion.headcount_text, cast(ReportVersion.agenda, Text), ReportVersion.summary,
                ReportVersion.contact_person, ReportVersion.contact_phone, ReportVersion.activity_date,
-               ReportVersion.received_at, ReportVersion.warnings, Message.sender_name, Message.sender_address,
-               Message.subject, Message.message_id, AttachmentRow.filename)
+               ReportVersion.received_at, cast(ReportVersion.warnings, Text), Message.sender_name,
+               Message.sender_address, Message.subject, Message.message_id, AttachmentRow.filename)
         .join(Report, Report.id == ReportVersion.report_id)
         .join(Message, Message.id == ReportVersion.message_id)
         .outerjoin(AttachmentRow, AttachmentRow.id == ReportVersion.attachment_id)
@@ -80,14 +95,15 @@ def _report_rows(session: Session, *where: ColumnElement[bool], all_versions: bo
     if not all_versions:
         stmt = stmt.where(ReportVersion.version_no == Report.current_version)
     rows: list[ReportRow] = []
+    result = session.connection().execute(stmt)  # Core rows: no ORM loading overhead for this wide read
     for (report_id, version_no, org_name, headcount, headcount_text, agenda, summary, person, phone, activity,
-         received_at, warnings, sender_name, sender_address, subject, message_id, filename) in session.execute(stmt):
+         received_at, warnings, sender_name, sender_address, subject, message_id, filename) in result:
         rows.append(ReportRow(
             id=report_id, version=version_no, org_name=org_name, headcount=headcount,
-            headcount_text=headcount_text, agenda=tuple(agenda or ()), summary=summary, contact_person=person,
+            headcount_text=headcount_text, agenda=_strings(agenda), summary=summary, contact_person=person,
             contact_phone=phone, activity_date=activity, received_at=received_at,
             late=is_late(received_at, activity, tz), sender=format_sender(sender_name, sender_address),
-            subject=subject, message_id=message_id, attachment=filename or "", warnings=tuple(warnings or ()),
+            subject=subject, message_id=message_id, attachment=filename or "", warnings=_strings(warnings),
         ))
     return rows
 
@@ -107,17 +123,26 @@ def season_totals(session: Session, *, tz: ZoneInfo = DEFAULT_TZ) -> SeasonTotal
         select(ReportVersion.headcount, ReportVersion.activity_date, ReportVersion.received_at)
         .join(Report, (Report.id == ReportVersion.report_id) & (ReportVersion.version_no == Report.current_version))
     )
+    return _totals(session, ((h, a, r) for h, a, r in session.execute(stmt)), tz)
+
+
+def _totals(session: Session, rows: Iterable[tuple[int | None, date | None, datetime]], tz: ZoneInfo) -> SeasonTotals:
+    """Season totals from (headcount, activity_date, received_at) of every current version."""
     reports = participants = late = 0
-    months: Counter[str] = Counter()
-    for headcount, activity, received_at in session.execute(stmt):
+    months: Counter[tuple[int, int]] = Counter()
+    for headcount, activity, received_at in rows:
         reports += 1
         participants += headcount or 0
-        month_of = activity or received_at.astimezone(tz).date()
-        months[f"{month_of.year:04d}-{month_of.month:02d}"] += 1
-        late += is_late(received_at, activity, tz)
+        if activity is not None:
+            months[(activity.year, activity.month)] += 1
+            late += received_at >= _late_from(activity, tz)
+        else:
+            local = received_at.astimezone(tz)
+            months[(local.year, local.month)] += 1
     open_failures = session.scalar(select(func.count(FailureRecord.id)).where(FailureRecord.status == "open"))
-    return SeasonTotals(reports=reports, participants=participants, per_month=tuple(sorted(months.items())),
-                        late=late, open_failures=int(open_failures or 0))
+    per_month = tuple((f"{y:04d}-{m:02d}", n) for (y, m), n in sorted(months.items()))
+    return SeasonTotals(reports=reports, participants=participants, per_month=per_month, late=late,
+                        open_failures=int(open_failures or 0))
 
 
 def counts(session: Session) -> dict[str, int]:
@@ -251,6 +276,8 @@ def digest_facts(session: Session, day: date, tz: ZoneInfo) -> DigestFacts:
         select(func.count(Message.id)).where(Message.received_at >= start, Message.received_at < end)
     )
     last_run = last_digest_run(session)
+    current = current_reports(session, tz=tz)
+    season = _totals(session, ((r.headcount, r.activity_date, r.received_at) for r in current), tz)
     return DigestFacts(
         day=day,
         new_reports=tuple(new_reports),
@@ -259,9 +286,9 @@ def digest_facts(session: Session, day: date, tz: ZoneInfo) -> DigestFacts:
         duplicates=tuple(_duplicates(session, start, end, tz)),
         ignored=tuple((reason, int(n)) for reason, n in ignored),
         messages_received=int(received or 0),
-        season=season_totals(session, tz=tz),
+        season=season,
         health=tuple(_health(session, None if last_run is None else last_run.sent_at)),
-        all_current_reports=tuple(current_reports(session, tz=tz)),
+        all_current_reports=tuple(current),
     )
 
 
