@@ -9,14 +9,22 @@ from datetime import date
 
 import msoffcrypto
 
-from parsers.detect import CONVERTED_FORMATS, EXCEL_FORMATS, LEGACY_SHEET_FORMATS, WORD_FORMATS, detect
-from parsers.excel import read_calamine, read_xlsx
+from parsers.detect import (
+    CONVERTED_FORMATS,
+    EXCEL_FORMATS,
+    LEGACY_SHEET_FORMATS,
+    WORD_FORMATS,
+    ZIP_MAGICS,
+    detect,
+    detect_package,
+)
+from parsers.excel import read_calamine, read_xlsx, read_xlsx_package
 from parsers.kinds import FailureKind
 from parsers.layout import Block, collect, read_form
 from parsers.legacy import ConversionFailed, ConverterMissing, convert_to_docx
 from parsers.limits import DEFAULT_TIMEOUT, Deadline, HostileContent, LimitExceeded, check_input_size
 from parsers.model import Failure, ParseResult
-from parsers.word import read_docx
+from parsers.word import read_docx, read_docx_package
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +50,8 @@ def parse(
     try:
         deadline = Deadline.after(timeout)
         check_input_size(data)
+        if data.startswith(ZIP_MAGICS):
+            return _parse_package(data, ref_date or date.today(), deadline, soffice)
         fmt = detect(data, filename)
         return _parse(data, fmt, ref_date or date.today(), deadline, soffice)
     except LimitExceeded as exc:
@@ -61,6 +71,21 @@ def parse(
 def _failed(kind: FailureKind, detail: str, fmt: str, filename: str) -> ParseResult:
     log.info("parse of %r (%s) failed: %s: %s", filename, fmt, kind.value, detail)
     return ParseResult(failure=Failure(kind, detail), detected_format=fmt)
+
+
+def _parse_package(data: bytes, ref_date: date, deadline: Deadline, soffice: str) -> ParseResult:
+    """Zip-based files, opened once: docx/docm and xlsx/xlsm are read here, odt/ods go the legacy way."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        return ParseResult(failure=Failure(FailureKind.CORRUPT, f"zip cannot be opened: {exc}"), detected_format="zip")
+    with zf:
+        fmt = detect_package(zf)
+        if fmt in WORD_FORMATS:
+            return _forms(read_docx_package(zf, deadline), fmt, ref_date, deadline)
+        if fmt in EXCEL_FORMATS:
+            return _forms(read_xlsx_package(zf, data, deadline), fmt, ref_date, deadline)
+    return _parse(data, fmt, ref_date, deadline, soffice)
 
 
 def _parse(data: bytes, fmt: str, ref_date: date, deadline: Deadline, soffice: str) -> ParseResult:
@@ -87,6 +112,10 @@ def _parse(data: bytes, fmt: str, ref_date: date, deadline: Deadline, soffice: s
         return ParseResult(
             failure=Failure(FailureKind.UNSUPPORTED_FORMAT, f"format {fmt!r} is not read"), detected_format=fmt
         )
+    return _forms(blocks, fmt, ref_date, deadline)
+
+
+def _forms(blocks: list[Block], fmt: str, ref_date: date, deadline: Deadline) -> ParseResult:
     deadline.check()
     raws = collect(blocks, deadline)
     if not raws:

@@ -72,24 +72,30 @@ def _text_head(data: bytes) -> str:
 def _detect_zip(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = set(zf.namelist())
-            if "mimetype" in names:
-                info = zf.getinfo("mimetype")
-                if info.file_size < 200:
-                    mimetype = zf.read("mimetype").decode("ascii", errors="ignore").strip()
-                    if mimetype.endswith("opendocument.text"):
-                        return "odt"
-                    if mimetype.endswith("opendocument.spreadsheet"):
-                        return "ods"
-            content_types = ""
-            if "[Content_Types].xml" in names and zf.getinfo("[Content_Types].xml").file_size < 1_000_000:
-                content_types = zf.read("[Content_Types].xml").decode("utf-8", errors="ignore")
+            return detect_package(zf)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         return "zip-corrupt"
-    if "word/document.xml" in names or "wordprocessingml.document" in content_types:
-        return "docm" if "macroEnabled" in content_types and "word" in content_types else "docx"
-    if "xl/workbook.xml" in names or "spreadsheetml.sheet" in content_types:
-        return "xlsm" if "sheet.macroEnabled" in content_types else "xlsx"
+
+
+def detect_package(zf: zipfile.ZipFile) -> str:
+    """docx/docm, xlsx/xlsm, odt/ods or a plain zip, from the members (and [Content_Types].xml when needed)."""
+    names = zf.NameToInfo
+    if "mimetype" in names and names["mimetype"].file_size < 200:
+        mimetype = zf.read("mimetype").decode("ascii", errors="ignore").strip()
+        if mimetype.endswith("opendocument.text"):
+            return "odt"
+        if mimetype.endswith("opendocument.spreadsheet"):
+            return "ods"
+    word, excel = "word/document.xml" in names, "xl/workbook.xml" in names
+    macros = "word/vbaProject.bin" in names or "xl/vbaProject.bin" in names
+    content_types = ""
+    types = names.get("[Content_Types].xml")
+    if (macros or not (word or excel)) and types is not None and types.file_size < 1_000_000:
+        content_types = zf.read("[Content_Types].xml").decode("utf-8", errors="ignore")
+    if word or "wordprocessingml.document" in content_types or "ms-word.document" in content_types:
+        return "docm" if "macroEnabled" in content_types else "docx"
+    if excel or "spreadsheetml.sheet" in content_types or "ms-excel.sheet" in content_types:
+        return "xlsm" if "macroEnabled" in content_types else "xlsx"
     if any(name.startswith("word/") for name in names):
         return "docx"
     if any(name.startswith("xl/") for name in names):

@@ -77,8 +77,12 @@ def grid(
 def read_xlsx(data: bytes, deadline: Deadline) -> list[Block]:
     """Every worksheet of an OOXML workbook, each as one grid (openpyxl full mode, so a wrong <dimension> is moot)."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        check_zip(zf)
-        verify_members(zf, deadline)
+        return read_xlsx_package(zf, data, deadline)
+
+
+def read_xlsx_package(zf: zipfile.ZipFile, data: bytes, deadline: Deadline) -> list[Block]:
+    check_zip(zf)
+    verify_members(zf, deadline)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "no default style" and similar notes about odd writers
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True, keep_links=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date, timedelta
@@ -36,7 +37,8 @@ SYNONYMS: dict[Field, tuple[str, ...]] = {
 LABELS: dict[str, Field] = {label: fld for fld, labels in SYNONYMS.items() for label in labels}
 
 _SPACE = re.compile(r"\s+")
-_TRAILING_COLONS = re.compile(r"[:：]+$")
+_COLONS = ":：﹕∶"
+_TRAILING_COLONS = re.compile(r"[:：∶]+$")
 
 
 def normalize(text: str) -> str:
@@ -46,6 +48,7 @@ def normalize(text: str) -> str:
     return _TRAILING_COLONS.sub("", text)
 
 
+@functools.lru_cache(maxsize=8192)
 def label_of(text: str) -> Field | None:
     """The field a cell's whole text names, or None when it is not exactly a label."""
     if len(text) > 40:
@@ -59,7 +62,7 @@ def _spaced(label: str) -> str:
 
 _ALL_LABELS = sorted(LABELS, key=len, reverse=True)
 INLINE_LABEL = re.compile(
-    r"(?:^|(?<=[\s,，;；、|]))(" + "|".join(_spaced(label) for label in _ALL_LABELS) + r")\s*[:：]"
+    r"(?:^|(?<=[\s,，;；、|]))(" + "|".join(_spaced(label) for label in _ALL_LABELS) + r")\s*[:：∶]"
 )
 """A label followed by a colon, at a line start or after a separator: 「人 数：25人」, 「联系人：赵明 电话：…」."""
 
@@ -71,18 +74,21 @@ def is_note(line: str) -> bool:
     return bool(_NOTE.match(unicodedata.normalize("NFKC", line)))
 
 
-def inline_pairs(text: str) -> list[tuple[Field, str]]:
-    """Split 「党组织名称：XX党支部」-style text into (field, value) pairs; [] when no label starts it."""
+@functools.lru_cache(maxsize=8192)
+def inline_pairs(text: str) -> tuple[tuple[Field, str], ...]:
+    """Split 「党组织名称：XX党支部」-style text into (field, value) pairs; () when no label starts it."""
+    if not any(colon in text for colon in _COLONS):
+        return ()
     nfkc = unicodedata.normalize("NFKC", text)
     matches = list(INLINE_LABEL.finditer(nfkc))
     if not matches or nfkc[: matches[0].start()].strip():
-        return []
+        return ()
     pairs: list[tuple[Field, str]] = []
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(nfkc)
         field = LABELS[_SPACE.sub("", match.group(1))]
         pairs.append((field, text_slice(text, nfkc, match.end(), end)))
-    return pairs
+    return tuple(pairs)
 
 
 def text_slice(original: str, nfkc: str, start: int, end: int) -> str:

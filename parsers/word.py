@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import threading
 import zipfile
 
 from docx.oxml.ns import qn
@@ -72,8 +73,16 @@ _MAIN_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 _MAX_CELLS = 200_000
 
 
+_PARSERS = threading.local()
+
+
 def _xml_parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    """One safe parser per thread (lxml parsers must not be shared between threads)."""
+    parser: etree.XMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+        _PARSERS.parser = parser
+    return parser
 
 
 def parse_xml(xml: bytes, part: str) -> etree._Element:
@@ -97,9 +106,13 @@ def main_part_name(zf: zipfile.ZipFile) -> str:
 def read_docx(data: bytes, deadline: Deadline) -> list[Block]:
     """The document's blocks in reading order: paragraphs (text boxes after them) and tables (nested ones after)."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        check_zip(zf)
-        part = main_part_name(zf)
-        xml = read_member(zf, part, deadline)
+        return read_docx_package(zf, deadline)
+
+
+def read_docx_package(zf: zipfile.ZipFile, deadline: Deadline) -> list[Block]:
+    check_zip(zf)
+    part = main_part_name(zf)
+    xml = read_member(zf, part, deadline)
     deadline.check()
     root = parse_xml(xml, part)
     body = root.find(_BODY)
@@ -204,9 +217,7 @@ def _children(element: etree._Element, tag: str) -> list[etree._Element]:
     return out
 
 
-def _int_val(element: etree._Element | None, default: int) -> int:
-    if element is None:
-        return default
+def _int_val(element: etree._Element, default: int) -> int:
     try:
         return max(0, min(int(element.get(_VAL, default)), 64))
     except ValueError:
@@ -214,21 +225,29 @@ def _int_val(element: etree._Element | None, default: int) -> int:
 
 
 def _row_grid(tr: etree._Element) -> tuple[int, int]:
-    trpr = tr.find(_TR_PR)
-    if trpr is None:
-        return 0, 0
-    return _int_val(trpr.find(_GRID_BEFORE), 0), _int_val(trpr.find(_GRID_AFTER), 0)
+    before = after = 0
+    for trpr in tr:
+        if trpr.tag == _TR_PR:
+            for prop in trpr:
+                if prop.tag == _GRID_BEFORE:
+                    before = _int_val(prop, 0)
+                elif prop.tag == _GRID_AFTER:
+                    after = _int_val(prop, 0)
+            break
+    return before, after
 
 
 def _cell_props(tc: etree._Element) -> tuple[int, str | None]:
-    tcpr = tc.find(_TC_PR)
-    if tcpr is None:
-        return 1, None
-    span = max(1, _int_val(tcpr.find(_GRID_SPAN), 1))
-    vm = tcpr.find(_V_MERGE)
-    if vm is None:
-        return span, None
-    return span, "restart" if vm.get(_VAL) == "restart" else "continue"
+    span, vmerge = 1, None
+    for tcpr in tc:
+        if tcpr.tag == _TC_PR:
+            for prop in tcpr:
+                if prop.tag == _GRID_SPAN:
+                    span = max(1, _int_val(prop, 1))
+                elif prop.tag == _V_MERGE:
+                    vmerge = "restart" if prop.get(_VAL) == "restart" else "continue"
+            break
+    return span, vmerge
 
 
 def _unique(row: list[Cell]) -> list[Cell]:

@@ -119,11 +119,11 @@ def test_impossible_or_missing_date_is_none_with_a_warning() -> None:
 
 
 def test_inline_pairs_split_several_labels_on_one_line() -> None:
-    assert inline_pairs("联系人：赵明  联系电话：0512-65221234") == [
+    assert inline_pairs("联系人：赵明  联系电话：0512-65221234") == (
         (Field.CONTACT, "赵明"),
         (Field.PHONE, "0512-65221234"),
-    ]
-    assert inline_pairs("请与联系人：赵明联系") == []
+    )
+    assert inline_pairs("请与联系人：赵明联系") == ()
 
 
 def test_template_footnote_is_recognised_as_a_note() -> None:
