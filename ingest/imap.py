@@ -130,6 +130,11 @@ class Mailbox:
         client.normalise_times = False  # INTERNALDATE as an aware datetime
         try:
             client.login(s.imap_user, s.imap_password)
+        except UnicodeEncodeError:
+            self._drop(client)
+            raise LoginRefused(
+                f"IMAP login for {s.imap_user} on {s.imap_host}: user or 授权码 contains non-ASCII characters"
+            ) from None
         except LoginError as exc:
             self._drop(client)
             raise LoginRefused(

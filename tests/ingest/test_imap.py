@@ -252,3 +252,18 @@ def test_recreating_a_folder_gives_it_a_new_uidvalidity(dovecot_user: DovecotUse
     with open_mailbox(dovecot_user.settings()) as mb:
         after = mb.folder_state("垃圾邮件")
     assert after.uidvalidity != before and after.exists == 0
+
+
+def test_the_password_never_reaches_the_log_even_at_debug_level(
+    dovecot_user: DovecotUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    dovecot_user.append("INBOX", _mail(1))
+    with caplog.at_level("DEBUG"), open_mailbox(dovecot_user.settings()) as mb:
+        list(mb.fetch_new("INBOX", 0, batch=5))
+    assert "LOGIN" in caplog.text.upper()  # imapclient's debug log was captured
+    assert dovecot_user.password not in caplog.text
+
+
+def test_a_non_ascii_password_is_a_login_refusal_not_a_crash(dovecot_user: DovecotUser) -> None:
+    with pytest.raises(LoginRefused, match="non-ASCII"):
+        Mailbox.connect(dovecot_user.settings(imap_password="授权码"), retry_delays=NO_WAIT, sleep=lambda s: None)
