@@ -66,6 +66,7 @@ class Mailbox:
         self._retry_delays = tuple(retry_delays)
         self._sleep = sleep
         self._client: IMAPClient | None = None
+        self._selected: str | None = None  # the folder the connection has EXAMINEd, if any
         self.id_sent = False
 
     # -- connection ---------------------------------------------------------------------------------------------
@@ -148,6 +149,7 @@ class Mailbox:
             self._drop(client)
             raise LoginRefused(f"IMAP login refused for {s.imap_user} on {s.imap_host}: {_one_line(exc)}") from exc
         self._client = client
+        self._selected = None
         self.id_sent = False
         try:
             if client.has_capability("ID"):
@@ -214,6 +216,7 @@ class Mailbox:
     def folder_state(self, folder: str) -> FolderState:
         """SELECT the folder read-only (EXAMINE) and return its UIDVALIDITY, UIDNEXT and message count."""
         client = self.client
+        self._selected = None
         try:
             info = client.select_folder(folder, readonly=True)
         except NETWORK_ERRORS as exc:
@@ -229,6 +232,7 @@ class Mailbox:
             if exists is False:
                 raise FolderMissing(f"IMAP {self.where}: folder {folder!r} does not exist ({text})") from exc
             raise MailboxError(f"IMAP {self.where}: SELECT {folder!r} failed: {text}") from exc
+        self._selected = folder
         uidvalidity = info.get(b"UIDVALIDITY")
         if uidvalidity is None:
             raise MailboxError(f"IMAP {self.where}: SELECT {folder!r} did not report UIDVALIDITY")
@@ -273,15 +277,18 @@ class Mailbox:
         reconnects = 0
         while position < len(uids):
             chunk = uids[position:position + batch]
+            last = uids[position - 1] if position else after_uid
             try:
+                if self._selected != folder:  # the caller looked at another folder between two batches
+                    self._check_same(folder, state)
                 fetched = self._call("FETCH", self.client.fetch, chunk, ["BODY.PEEK[]", "INTERNALDATE"])
             except ConnectionLost as exc:
                 reconnects += 1
                 if reconnects > len(self._retry_delays) + 1:
                     raise
-                log.warning("IMAP %s %r: %s; reconnecting to resume after UID %d",
-                            self.where, folder, exc, chunk[0] - 1)
-                self._resume(folder, state)
+                log.warning("IMAP %s %r: %s; reconnecting to resume after UID %d", self.where, folder, exc, last)
+                self._reconnect()
+                self._check_same(folder, state)
                 continue
             for uid in chunk:
                 data = fetched.get(uid)
@@ -299,8 +306,8 @@ class Mailbox:
                     internal_date=internal if isinstance(internal, datetime) else None,
                 )
 
-    def _resume(self, folder: str, before: FolderState) -> None:
-        self._reconnect()
+    def _check_same(self, folder: str, before: FolderState) -> None:
+        """Select the folder again; raise UidValidityChanged if its UIDs no longer mean what they meant."""
         after = self.folder_state(folder)
         if after.uidvalidity != before.uidvalidity:
             raise UidValidityChanged(

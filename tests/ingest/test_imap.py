@@ -267,3 +267,16 @@ def test_the_password_never_reaches_the_log_even_at_debug_level(
 def test_a_non_ascii_password_is_a_login_refusal_not_a_crash(dovecot_user: DovecotUser) -> None:
     with pytest.raises(LoginRefused, match="non-ASCII"):
         Mailbox.connect(dovecot_user.settings(imap_password="授权码"), retry_delays=NO_WAIT, sleep=lambda s: None)
+
+
+def test_looking_at_another_folder_between_batches_does_not_mix_folders(dovecot_user: DovecotUser) -> None:
+    inbox = _fill(dovecot_user, 4)
+    dovecot_user.create_folder("垃圾邮件")
+    dovecot_user.append("垃圾邮件", _mail(99))
+    got = []
+    with open_mailbox(dovecot_user.settings()) as mb:
+        for message in mb.fetch_new("INBOX", 0, batch=2):
+            got.append((message.folder, message.uid, message.raw))
+            mb.folder_state("垃圾邮件")
+    assert [(f, u) for f, u, _r in got] == [("INBOX", uid) for uid in inbox]
+    assert all(b"<m99@" not in raw for _f, _u, raw in got)
