@@ -63,7 +63,7 @@ def codec_for(label: str | None) -> str | None:
 
 def decode_bytes(data: bytes, declared: str | None = None, hint: str | None = None) -> str:
     """Bytes to text: the declared charset if it fits, else UTF-8, else the mail's own charset (hint), else
-    GB18030, else best effort."""
+    GB18030; a text with a few broken bytes (a cut-off last character) keeps its charset. Never raises."""
     if not data:
         return ""
     codec = codec_for(declared)
@@ -79,27 +79,37 @@ def decode_bytes(data: bytes, declared: str | None = None, hint: str | None = No
                 return scrub(data.decode(candidate))
             except (UnicodeDecodeError, LookupError):
                 continue
-        if codec.startswith("iso2022"):
-            return scrub(data.decode(codec, errors="replace"))
+        mostly = _mostly(data, codec)
+        if mostly is not None or codec.startswith("iso2022"):
+            return scrub(mostly if mostly is not None else data.decode(codec, errors="replace"))
     hinted = codec_for(hint)
     candidates = ["utf-8"] + ([hinted] if hinted and hinted not in {"ascii", "utf-8"} else []) + ["gb18030"]
     for candidate in candidates:
         try:
             return scrub(data.decode(candidate))
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError):
             continue
-    return scrub(data.decode(codec or "gb18030", errors="replace"))
+    for candidate in candidates:
+        mostly = _mostly(data, candidate)
+        if mostly is not None:
+            return scrub(mostly)
+    return scrub(data.decode("gb18030", errors="replace"))
+
+
+def _mostly(data: bytes, codec: str) -> str | None:
+    """The text in this codec if only a few bytes are broken (at most one in 200 characters), else None."""
+    try:
+        text = data.decode(codec, errors="replace")
+    except LookupError:
+        return None
+    return text if text.count("\ufffd") <= max(1, len(text) // 200) else None
 
 
 def _looks_utf8(data: bytes) -> bool:
-    """Valid UTF-8 with enough multi-byte text that it cannot be GBK by accident."""
-    if sum(1 for b in data if b >= 0x80) < 6:
+    """UTF-8 (a cut-off character allowed) with enough multi-byte text that it cannot be GBK by accident."""
+    if sum(1 for b in data[:65536] if b >= 0x80) < 6:
         return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    return _mostly(data, "utf-8") is not None
 
 
 def recover_bytes(text: str) -> bytes:

@@ -107,3 +107,17 @@ def test_no_lone_surrogate_or_nul_ever_comes_out() -> None:
         assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
         assert "\x00" not in text
     assert decode_header_bytes(b"=?bogus?B?5Lit?=") == "中"  # unknown label: the bytes are still UTF-8
+
+
+def test_utf8_text_cut_off_mid_character_stays_utf8() -> None:
+    data = ("您好，附件是我支部主题党日活动情况表，请查收。" * 3).encode()[:-1]
+    text = decode_bytes(data, "utf-8")
+    assert text.startswith("您好，附件是我支部主题党日活动情况表")
+    assert decode_bytes(data, None).startswith("您好，附件是")
+    assert decode_bytes(data, "gb2312").startswith("您好，附件是")
+
+
+def test_gbk_text_is_never_taken_for_utf8() -> None:
+    data = "苏州市财政局离退休干部党支部主题党日活动情况表".encode("gbk")
+    assert decode_bytes(data, "gb2312") == "苏州市财政局离退休干部党支部主题党日活动情况表"
+    assert decode_bytes(data, "utf-8") == "苏州市财政局离退休干部党支部主题党日活动情况表"  # mislabelled
