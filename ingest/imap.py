@@ -268,7 +268,12 @@ class Mailbox:
         yielded, so no UID is ever yielded twice. If UIDVALIDITY changes meanwhile, UidValidityChanged is raised.
         """
         batch = max(1, batch)
-        state, uids = self.new_uids(folder, after_uid)
+        try:
+            state, uids = self.new_uids(folder, after_uid)
+        except ConnectionLost as exc:
+            log.warning("IMAP %s %r: %s; reconnecting once", self.where, folder, exc)
+            self._reconnect()
+            state, uids = self.new_uids(folder, after_uid)
         if not uids:
             log.debug("IMAP %s %r: nothing after UID %d", self.where, folder, after_uid)
             return

@@ -280,3 +280,14 @@ def test_looking_at_another_folder_between_batches_does_not_mix_folders(dovecot_
             mb.folder_state("垃圾邮件")
     assert [(f, u) for f, u, _r in got] == [("INBOX", uid) for uid in inbox]
     assert all(b"<m99@" not in raw for _f, _u, raw in got)
+
+
+def test_a_connection_dropped_while_idle_is_reopened_before_the_search(dovecot_user: DovecotUser) -> None:
+    uids = _fill(dovecot_user, 2)
+    with TcpProxy(dovecot_user.host, dovecot_user.port) as proxy:
+        settings = dovecot_user.settings(imap_port=proxy.port)
+        with open_mailbox(settings, retry_delays=NO_WAIT, sleep=lambda s: None) as mb:
+            proxy.cut_now()  # e.g. the server closed the idle connection between two polls
+            got = [m.uid for m in mb.fetch_new("INBOX", 0, batch=10)]
+        assert proxy.connections == 2
+    assert got == uids
