@@ -214,7 +214,18 @@ class Mailbox:
         return [str(name) for flags, _delim, name in rows if b"\\Noselect" not in flags and b"\\NoSelect" not in flags]
 
     def folder_state(self, folder: str) -> FolderState:
-        """SELECT the folder read-only (EXAMINE) and return its UIDVALIDITY, UIDNEXT and message count."""
+        """SELECT the folder read-only (EXAMINE) and return its UIDVALIDITY, UIDNEXT and message count.
+
+        A connection that died meanwhile (idle timeout between folders) is reopened once.
+        """
+        try:
+            return self._examine(folder)
+        except ConnectionLost as exc:
+            log.warning("IMAP %s %r: %s; reconnecting once", self.where, folder, exc)
+            self._reconnect()
+            return self._examine(folder)
+
+    def _examine(self, folder: str) -> FolderState:
         client = self.client
         self._selected = None
         try:

@@ -291,3 +291,14 @@ def test_a_connection_dropped_while_idle_is_reopened_before_the_search(dovecot_u
             got = [m.uid for m in mb.fetch_new("INBOX", 0, batch=10)]
         assert proxy.connections == 2
     assert got == uids
+
+
+def test_folder_state_reopens_a_connection_that_died_between_folders(dovecot_user: DovecotUser) -> None:
+    _fill(dovecot_user, 1)
+    with TcpProxy(dovecot_user.host, dovecot_user.port) as proxy:
+        settings = dovecot_user.settings(imap_port=proxy.port)
+        with open_mailbox(settings, retry_delays=NO_WAIT, sleep=lambda s: None) as mb:
+            proxy.cut_now()
+            state = mb.folder_state("INBOX")
+        assert proxy.connections == 2
+    assert state.exists == 1
