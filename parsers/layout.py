@@ -104,12 +104,11 @@ def _distinct(row: list[Cell]) -> list[tuple[int, Cell]]:
     return out
 
 
-def _header_fields(row: list[Cell]) -> dict[int, Field] | None:
+def _header_fields(cells: list[tuple[int, Cell]]) -> dict[int, Field] | None:
     """Columns of a roll-up header row (党组织名称 | 人数 | 议程 | …), or None when the row is not one."""
-    cells = _distinct(row)
     labels = [(col, label_of(cell.text)) for col, cell in cells]
     fields = [fld for _, fld in labels if fld is not None]
-    if len(set(fields)) < MIN_LABELS or len(set(fields)) != len(fields):
+    if len(fields) < MIN_LABELS or len(set(fields)) < MIN_LABELS or len(set(fields)) != len(fields):
         return None
     adjacent = sum(1 for (_, a), (_, b) in itertools.pairwise(labels) if a is not None and b is not None)
     if adjacent < 2:
@@ -125,11 +124,11 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
     r = 0
     while r < len(rows):
         deadline.check()
-        header = _header_fields(rows[r])
+        cells = _distinct(rows[r])
+        header = _header_fields(cells)
         if header is not None:
             r = yield from _list_events(rows, r, header, deadline)
             continue
-        cells = _distinct(rows[r])
         row_has_labels = any(label_of(c.text) is not None or inline_pairs(c.text) for _, c in cells)
         if continuing is not None and not row_has_labels:
             yield from _continuation(cells, continuing, consumed)
@@ -190,9 +189,10 @@ def _list_events(
     while r < len(rows):
         deadline.check()
         row = rows[r]
-        if _header_fields(row) is not None:
+        cells = _distinct(row)
+        if _header_fields(cells) is not None:
             return r
-        texts = [cell.text for _, cell in _distinct(row)]
+        texts = [cell.text for _, cell in cells]
         if any(is_note(text) for text in texts[:1]):
             return r + 1
         values = {fld: row[col].text if col < len(row) else "" for col, fld in header.items()}

@@ -45,10 +45,15 @@ _V_MERGE = qn("w:vMerge")
 _VAL = qn("w:val")
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 
+_DEL = qn("w:del")
+_MOVE_FROM = qn("w:moveFrom")
+_SPECIAL_TEXT = {_TAB: "\t", _PTAB: "\t", _BR: "\n", _CR: "\n", _NB_HYPHEN: "-"}
+_TEXT_TAGS = (_T, *_SPECIAL_TEXT)
+
 _SKIPPED = frozenset(
     {
-        qn("w:del"),
-        qn("w:moveFrom"),
+        _DEL,
+        _MOVE_FROM,
         qn("w:delText"),
         qn("w:instrText"),
         qn("w:delInstrText"),
@@ -118,13 +123,16 @@ def read_docx_package(zf: zipfile.ZipFile, deadline: Deadline) -> list[Block]:
     body = root.find(_BODY)
     if body is None:
         return []
-    return _Walker(deadline).blocks(body)
+    tricky = next(root.iter(_TXBX, _DEL, _MOVE_FROM, _MC_FALLBACK), None) is not None
+    return _Walker(deadline, fast=not tricky).blocks(body)
 
 
 class _Walker:
-    def __init__(self, deadline: Deadline) -> None:
+    def __init__(self, deadline: Deadline, fast: bool = False) -> None:
         self.deadline = deadline
         self.cells = 0
+        self.fast = fast
+        """No text boxes, deletions or Fallback copies anywhere: every w:t under a paragraph is its text."""
 
     def blocks(self, container: etree._Element) -> list[Block]:
         out: list[Block] = []
@@ -142,6 +150,8 @@ class _Walker:
         return out
 
     def paragraph(self, p: etree._Element, boxes: list[etree._Element]) -> str:
+        if self.fast:
+            return "".join([(el.text or "") if el.tag == _T else _SPECIAL_TEXT[el.tag] for el in p.iter(_TEXT_TAGS)])
         parts: list[str] = []
         self._text(p, parts, boxes)
         return "".join(parts)
@@ -196,6 +206,11 @@ class _Walker:
         return [TableBlock(pad(rows)), *nested]
 
     def cell_text(self, tc: etree._Element, nested: list[Block]) -> str:
+        if self.fast:
+            paragraphs = [child for child in tc if child.tag == _P]
+            others = len(tc) - len(paragraphs)
+            if others == 0 or (others == 1 and tc[0].tag == _TC_PR):
+                return "\n".join([self.paragraph(child, []) for child in paragraphs])
         lines: list[str] = []
         for block in self.blocks(tc):
             if isinstance(block, TextBlock):
