@@ -7,6 +7,7 @@ import io
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import lru_cache
 from itertools import count
 
 from docx import Document
@@ -28,8 +29,12 @@ def form(org: str = "苏州市姑苏区离退休干部第一党支部", headcoun
                   activity_date=activity)
 
 
+@lru_cache(maxsize=256)
 def docx_bytes(f: FormIn) -> bytes:
-    """A real one-table 情况表 .docx holding the form's values."""
+    """A real one-table 情况表 .docx holding the form's values; the same form gives the same bytes.
+
+    (Zip entries carry the time of saving, so without the cache two saves a second apart would differ.)
+    """
     doc = Document()
     doc.add_heading("“助力火红年代”主题党日活动情况表", level=1)
     table = doc.add_table(rows=6, cols=2)
