@@ -48,9 +48,9 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} given to the store; pass a timezone-aware one")
-        value = value.astimezone(UTC)
+        # Callers pass aware datetimes; a naive one (a Date header with -0000, say) is taken as UTC
+        # rather than failing the whole message.
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)
         return value

@@ -99,9 +99,9 @@ def test_sqlite_lease_is_refreshed_while_held(tmp_path: Any) -> None:
 
     url = f"sqlite:///{tmp_path / 'lease.sqlite3'}"
     engine = engine_of(open_store(url))
-    with mailbox_lock(engine, "INBOX", lease_seconds=0.3) as got:
+    with mailbox_lock(engine, "INBOX", lease_seconds=0.5) as got:
         assert got
-        time.sleep(1.0)  # several lease lengths: only the refresh keeps it alive
-        with mailbox_lock(engine, "INBOX", lease_seconds=0.3) as second:
+        time.sleep(1.5)  # three lease lengths: only the refresh keeps it alive
+        with mailbox_lock(engine, "INBOX", lease_seconds=0.5) as second:
             assert second is False
     forget_store(url)
