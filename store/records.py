@@ -145,6 +145,20 @@ class DigestRun:
 
 
 @dataclass(frozen=True)
+class MessageOutcome:
+    """The audit of one message: what became of it and of everything in it."""
+
+    message_pk: int
+    outcome: str  # "pending" until the pipeline sets it, then report | duplicate | failure | ignored | mixed
+    reason: str
+    duplicate_of: int | None  # earlier message with the same Message-ID
+    versions: tuple[tuple[int, int], ...]  # (report id, version no) created from this message
+    duplicates: tuple[tuple[str, int | None, int | None, int | None], ...]  # (kind, of message, attachment, version)
+    failures: tuple[tuple[int, str, str], ...]  # (failure id, kind, status)
+    attachments: tuple[tuple[int, str, str], ...]  # (attachment pk, file name, sha256)
+
+
+@dataclass(frozen=True)
 class Correction:
     """A new version of a report that arrived on the digest day: each changed field, old → new."""
 

@@ -132,3 +132,31 @@ def test_digest_runs_say_whether_a_day_was_sent(session_factory: Factory) -> Non
         assert (run.day, run.recipients, run.message_id, run.mode) == (
             date(2026, 5, 10), ("zzc@example.cn", "b@x"), "<d2@x>", "send")
         assert run.sent_at == t + timedelta(minutes=1)
+
+
+def test_message_audit_shows_outcome_versions_duplicates_and_failures(session_factory: Factory) -> None:
+    from store.audit import message_outcome
+    from store.dedup import record_form
+    from store.messages import set_message_outcome
+
+    f = form()
+    data = docx_bytes(f)
+    with session_factory() as s:
+        m1 = record_message(s, message_in(message_id="<a@x>")).message_pk
+        a1 = record_attachment(s, m1, attachment_in(data)).attachment_pk
+        v1 = record_form(s, m1, a1, f, False)
+        m2 = record_message(s, message_in(message_id="<a@x>")).message_pk
+        a2 = record_attachment(s, m2, attachment_in(data)).attachment_pk
+        record_form(s, m2, a2, f, False)
+        bad = record_attachment(s, m2, attachment_in(b"not a zip", filename="坏.docx")).attachment_pk
+        fid = record_failure(s, m2, bad, "corrupt", CORRUPT_MSG, "BadZipFile")
+        set_message_outcome(s, m2, "mixed", "duplicate form, 1 failure")
+        s.commit()
+        first, second = message_outcome(s, m1), message_outcome(s, m2)
+        assert first.versions == ((v1.report_pk, 1),) and first.outcome == "pending"
+        assert (second.outcome, second.reason, second.duplicate_of) == ("mixed", "duplicate form, 1 failure", m1)
+        assert second.duplicates == (("message", m1, None, None), ("attachment", m1, a1, None),
+                                     ("form", m1, a1, v1.version_pk))
+        assert second.failures == ((fid, "corrupt", "open"),) and len(second.attachments) == 2
+        with pytest.raises(NotFound):
+            message_outcome(s, 999)
