@@ -18,12 +18,13 @@ from parsers.detect import (
     detect,
     detect_package,
 )
-from parsers.excel import read_calamine, read_xlsx, read_xlsx_package
+from parsers.excel import read_calamine, read_xlsx_package
 from parsers.kinds import FailureKind
 from parsers.layout import Block, collect, read_form
 from parsers.legacy import ConversionFailed, ConverterMissing, convert_to_docx
 from parsers.limits import DEFAULT_TIMEOUT, Deadline, HostileContent, LimitExceeded, check_input_size
 from parsers.model import Failure, ParseResult
+from parsers.sheetxml import Unsupported, read_workbook
 from parsers.word import read_docx, read_docx_package
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,17 @@ def _parse_package(data: bytes, ref_date: date, deadline: Deadline, soffice: str
         if fmt in WORD_FORMATS:
             return _forms(read_docx_package(zf, deadline), fmt, ref_date, deadline)
         if fmt in EXCEL_FORMATS:
-            return _forms(read_xlsx_package(zf, data, deadline), fmt, ref_date, deadline)
+            return _forms(_read_xlsx(zf, data, deadline), fmt, ref_date, deadline)
     return _parse(data, fmt, ref_date, deadline, soffice)
+
+
+def _read_xlsx(zf: zipfile.ZipFile, data: bytes, deadline: Deadline) -> list[Block]:
+    """The lxml sheet reader, or openpyxl (full mode) for any workbook shape that reader leaves to it."""
+    try:
+        return read_workbook(zf, deadline)
+    except Unsupported as exc:
+        log.info("xlsx read by openpyxl instead: %s", exc)
+        return read_xlsx_package(zf, data, deadline)
 
 
 def _parse(data: bytes, fmt: str, ref_date: date, deadline: Deadline, soffice: str) -> ParseResult:
@@ -103,7 +113,8 @@ def _parse(data: bytes, fmt: str, ref_date: date, deadline: Deadline, soffice: s
     if fmt in WORD_FORMATS:
         blocks = read_docx(data, deadline)
     elif fmt in EXCEL_FORMATS:
-        blocks = read_xlsx(data, deadline)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            blocks = _read_xlsx(zf, data, deadline)
     elif fmt in LEGACY_SHEET_FORMATS:
         blocks = read_calamine(data, deadline)
     elif fmt in CONVERTED_FORMATS:

@@ -10,9 +10,16 @@ from datetime import date, datetime, time, timedelta
 
 import openpyxl
 import python_calamine
+from openpyxl.cell.cell import Cell as Cell_
+from openpyxl.utils.datetime import from_excel
 
 from parsers.layout import Block, Cell, TableBlock
 from parsers.limits import Deadline, LimitExceeded, check_zip, verify_members
+
+CJK_DATE_FORMAT_IDS = frozenset({27, 28, 29, 30, 31, 36, 50, 51, 52, 53, 54, 57, 58})
+"""Built-in formats that Chinese Excel shows as dates (yyyy"年"m"月"d"日" and the like); openpyxl leaves them
+as serial numbers, which would put 45000 where a branch typed a date."""
+CJK_TIME_FORMAT_IDS = frozenset({32, 33, 34, 35, 55, 56})
 
 MAX_SHEET_CELLS = 300_000
 """Cells of one sheet's used area; beyond this a sheet is not a one-page form or a district roll-up."""
@@ -93,7 +100,7 @@ def read_xlsx_package(zf: zipfile.ZipFile, data: bytes, deadline: Deadline) -> l
             cells = getattr(sheet, "_cells", {})
             if len(cells) > MAX_SHEET_CELLS:
                 raise LimitExceeded(f"sheet {sheet.title!r} has {len(cells)} cells")
-            values = {(r - 1, c - 1): cell_text(cell.value) for (r, c), cell in cells.items()}
+            values = {(r - 1, c - 1): cell_text(_typed_value(cell, workbook.epoch)) for (r, c), cell in cells.items()}
             merges = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in sheet.merged_cells.ranges]
             table = grid(values, merges, deadline)
             if table is not None:
@@ -101,6 +108,24 @@ def read_xlsx_package(zf: zipfile.ZipFile, data: bytes, deadline: Deadline) -> l
     finally:
         workbook.close()
     return blocks
+
+
+def _typed_value(cell: Cell_, epoch: datetime) -> object:
+    """A cell's value as typed: not the link openpyxl copies into an empty hyperlinked cell, and a date for the
+    Chinese built-in date formats (numFmtId 27-36, 50-58) openpyxl leaves as serial numbers."""
+    value = cell.value
+    link = cell.hyperlink
+    if link is not None and value is not None and value in (link.target, link.location):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        fmt_id = cell._style.numFmtId
+        if fmt_id in CJK_DATE_FORMAT_IDS or fmt_id in CJK_TIME_FORMAT_IDS:
+            try:
+                moment = from_excel(value, epoch)
+            except (OverflowError, ValueError):
+                return "#VALUE!"
+            return moment.time() if fmt_id in CJK_TIME_FORMAT_IDS and isinstance(moment, datetime) else moment
+    return value
 
 
 def read_calamine(data: bytes, deadline: Deadline) -> list[Block]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import posixpath
-import threading
 import zipfile
 
 from docx.oxml.ns import qn
@@ -16,7 +15,8 @@ from lxml import etree
 
 from parsers.fields import inline_pairs, label_of
 from parsers.layout import Block, Cell, TableBlock, TextBlock, pad
-from parsers.limits import Deadline, check_zip, read_member, refuse_dtd
+from parsers.limits import Deadline, check_zip, read_member
+from parsers.safexml import parse_xml
 
 _P = qn("w:p")
 _T = qn("w:t")
@@ -76,24 +76,6 @@ _WRAPPERS = frozenset({_SDT, _SDT_CONTENT, _CUSTOM_XML, _SMART_TAG, _INS, _MOVE_
 
 _MAIN_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 _MAX_CELLS = 200_000
-
-
-_PARSERS = threading.local()
-
-
-def _xml_parser() -> etree.XMLParser:
-    """One safe parser per thread (lxml parsers must not be shared between threads)."""
-    parser: etree.XMLParser | None = getattr(_PARSERS, "parser", None)
-    if parser is None:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-        _PARSERS.parser = parser
-    return parser
-
-
-def parse_xml(xml: bytes, part: str) -> etree._Element:
-    """Parse one package part safely: DTDs refused outright, entities never resolved, no network."""
-    refuse_dtd(xml, part)
-    return etree.fromstring(xml, _xml_parser())
 
 
 def main_part_name(zf: zipfile.ZipFile) -> str:

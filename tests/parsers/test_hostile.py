@@ -12,6 +12,8 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from parsers import FailureKind, parse
 from parsers.model import ParseResult
 from tests.parsers.builders import docx_from_body, form_table, form_xlsx, rewrite_zip
@@ -92,12 +94,27 @@ def test_member_inflating_past_its_declared_size_is_too_large_before_it_is_kept(
     assert "declared size" in str(outcome["detail"])
 
 
-def test_lying_sizes_in_a_workbook_are_caught_before_openpyxl_reads_it() -> None:
+def padded_lying_workbook() -> bytes:
+    """A workbook whose sheet XML inflates to 3 MB while its headers say 1000 bytes."""
     data = form_xlsx()
-    padded = rewrite_zip(data, {}, add={"xl/padding.xml": b"<a>" + b" " * 3_000_000 + b"</a>"})
-    lying = lie_about_size(padded, "xl/padding.xml", 1000)
-    result = parse(lying, "情况表.xlsx", REF)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml")
+    bloated = sheet.replace(b"<sheetData>", b" " * 3_000_000 + b"<sheetData>")
+    padded = rewrite_zip(data, {"xl/worksheets/sheet1.xml": bloated})
+    return lie_about_size(padded, "xl/worksheets/sheet1.xml", 1000)
+
+
+def test_lying_sizes_in_a_workbook_are_too_large() -> None:
+    result = parse(padded_lying_workbook(), "情况表.xlsx", REF)
     assert result.failure is not None and result.failure.kind is FailureKind.TOO_LARGE
+
+
+def test_openpyxl_fallback_checks_every_member_before_openpyxl_reads_it() -> None:
+    from parsers.excel import read_xlsx
+    from parsers.limits import Deadline, LimitExceeded
+
+    with pytest.raises(LimitExceeded):
+        read_xlsx(padded_lying_workbook(), Deadline.after(30))
 
 
 LAUGHS = (
@@ -119,7 +136,7 @@ def test_xml_entities_in_a_docx_are_refused_never_expanded_or_resolved() -> None
     assert "root:" not in result.failure.detail
 
 
-def test_xml_entities_in_a_workbook_are_refused_before_openpyxl_reads_it() -> None:
+def test_xml_entities_in_a_workbook_are_refused() -> None:
     data = form_xlsx()
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         strings = zf.read("xl/worksheets/sheet1.xml")

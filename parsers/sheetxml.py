@@ -1,0 +1,247 @@
+"""Read an .xlsx/.xlsm workbook's cell values and merged ranges straight from its XML parts with lxml.
+
+Only the parts a form needs are read (workbook, its relationships, shared strings, styles for date formats,
+the worksheets); the <dimension> element is ignored, so WPS files that misstate it are read in full. Anything
+this reader does not know (Strict OOXML, a missing part) raises Unsupported and the caller falls back to
+openpyxl, which is also the reference the tests compare this reader against.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from datetime import datetime
+
+from lxml import etree
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
+
+from parsers.excel import CJK_DATE_FORMAT_IDS, CJK_TIME_FORMAT_IDS, MAX_SHEET_CELLS, cell_text, grid
+from parsers.layout import Block
+from parsers.limits import Deadline, LimitExceeded, check_zip, read_member
+from parsers.safexml import parse_xml
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+_SHEETS, _SHEET, _WB_PR = f"{_MAIN}sheets", f"{_MAIN}sheet", f"{_MAIN}workbookPr"
+_SI, _T, _R, _V, _IS = f"{_MAIN}si", f"{_MAIN}t", f"{_MAIN}r", f"{_MAIN}v", f"{_MAIN}is"
+_ROW, _C, _SHEET_DATA = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}sheetData"
+_MERGE_CELLS, _MERGE_CELL = f"{_MAIN}mergeCells", f"{_MAIN}mergeCell"
+_NUM_FMTS, _NUM_FMT, _CELL_XFS, _XF = f"{_MAIN}numFmts", f"{_MAIN}numFmt", f"{_MAIN}cellXfs", f"{_MAIN}xf"
+
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_COORD = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+class Unsupported(Exception):
+    """A workbook shape this reader leaves to openpyxl."""
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def _rich_text(element: etree._Element) -> str:
+    """Text of an <si> or <is>: its <t> and every run's <t>, phonetic guides left out."""
+    parts: list[str] = []
+    for child in element:
+        if child.tag == _T:
+            parts.append(child.text or "")
+        elif child.tag == _R:
+            t = child.find(_T)
+            if t is not None:
+                parts.append(t.text or "")
+    return _unescape("".join(parts))
+
+
+def _column(letters: str) -> int:
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _coordinate(ref: str) -> tuple[int, int]:
+    match = _COORD.match(ref)
+    if match is None:
+        raise Unsupported(f"cell reference {ref!r}")
+    return int(match.group(2)), _column(match.group(1))
+
+
+def _part(zf: zipfile.ZipFile, name: str, deadline: Deadline) -> etree._Element:
+    if name not in zf.NameToInfo:
+        raise Unsupported(f"missing part {name}")
+    return parse_xml(read_member(zf, name, deadline), name)
+
+
+def _rels(zf: zipfile.ZipFile, part: str, deadline: Deadline) -> dict[str, tuple[str, str]]:
+    """Relationship id → (type, resolved part name) for one part."""
+    folder, base = posixpath.split(part)
+    rels_name = posixpath.join(folder, "_rels", f"{base}.rels")
+    out: dict[str, tuple[str, str]] = {}
+    for rel in _part(zf, rels_name, deadline).iter(_REL):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External":
+            continue
+        resolved = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        out[rel.get("Id", "")] = (rel.get("Type", ""), resolved)
+    return out
+
+
+def _styles(zf: zipfile.ZipFile, name: str | None, deadline: Deadline) -> tuple[set[int], set[int], set[int]]:
+    """Indexes of cell formats that show dates, durations, and times of day."""
+    dates: set[int] = set()
+    durations: set[int] = set()
+    times: set[int] = set()
+    if name is None or name not in zf.NameToInfo:
+        return dates, durations, times
+    root = _part(zf, name, deadline)
+    custom: dict[int, str] = {}
+    num_fmts = root.find(_NUM_FMTS)
+    if num_fmts is not None:
+        for fmt in num_fmts.iter(_NUM_FMT):
+            try:
+                custom[int(fmt.get("numFmtId", "-1"))] = fmt.get("formatCode", "")
+            except ValueError:
+                continue
+    xfs = root.find(_CELL_XFS)
+    if xfs is None:
+        return dates, durations, times
+    for index, xf in enumerate(xfs.iter(_XF)):
+        try:
+            fmt_id = int(xf.get("numFmtId", "0"))
+        except ValueError:
+            continue
+        code = custom.get(fmt_id, BUILTIN_FORMATS.get(fmt_id))
+        if fmt_id in CJK_DATE_FORMAT_IDS and fmt_id not in custom:
+            dates.add(index)
+        elif fmt_id in CJK_TIME_FORMAT_IDS and fmt_id not in custom:
+            dates.add(index)
+            times.add(index)
+        elif is_date_format(code):
+            dates.add(index)
+        if is_timedelta_format(code):
+            durations.add(index)
+    return dates, durations, times
+
+
+def read_workbook(zf: zipfile.ZipFile, deadline: Deadline) -> list[Block]:
+    """Every worksheet as one grid, in workbook order."""
+    check_zip(zf)
+    workbook_part = "xl/workbook.xml"
+    if workbook_part not in zf.NameToInfo:
+        for _, (rel_type, target) in _rels(zf, "", deadline).items():
+            if rel_type == _OFFICE_DOC:
+                workbook_part = target
+    workbook = _part(zf, workbook_part, deadline)
+    if workbook.tag != f"{_MAIN}workbook":
+        raise Unsupported(f"workbook root {workbook.tag}")
+    pr = workbook.find(_WB_PR)
+    epoch = CALENDAR_MAC_1904 if pr is not None and pr.get("date1904") in ("1", "true") else CALENDAR_WINDOWS_1900
+    rels = _rels(zf, workbook_part, deadline)
+    strings_part = next((t for kind, t in rels.values() if kind.endswith("/sharedStrings")), None)
+    styles_part = next((t for kind, t in rels.values() if kind.endswith("/styles")), None)
+    strings: list[str] = []
+    if strings_part is not None and strings_part in zf.NameToInfo:
+        strings = [_rich_text(si) for si in _part(zf, strings_part, deadline).iter(_SI)]
+    dates, durations, times = _styles(zf, styles_part, deadline)
+    sheets = workbook.find(_SHEETS)
+    blocks: list[Block] = []
+    for sheet in sheets.iter(_SHEET) if sheets is not None else ():
+        kind, target = rels.get(sheet.get(_R_ID, ""), ("", ""))
+        if not kind.endswith("/worksheet"):
+            continue
+        deadline.check()
+        table = _sheet(_part(zf, target, deadline), strings, (dates, durations, times), epoch, deadline)
+        if table is not None:
+            blocks.append(table)
+    return blocks
+
+
+def _number(text: str) -> int | float:
+    return float(text) if ("." in text or "E" in text or "e" in text) else int(text)
+
+
+def _sheet(
+    root: etree._Element,
+    strings: list[str],
+    formats: tuple[set[int], set[int], set[int]],
+    epoch: datetime,
+    deadline: Deadline,
+) -> Block | None:
+    dates, durations, times = formats
+    values: dict[tuple[int, int], str] = {}
+    data = root.find(_SHEET_DATA)
+    row_number = 0
+    for row in data.iter(_ROW) if data is not None else ():
+        r = row.get("r")
+        row_number = int(float(r)) if r else row_number + 1
+        col_number = 0
+        for c in row.iter(_C):
+            ref = c.get("r")
+            if ref:
+                row_number, col_number = _coordinate(ref)
+            else:
+                col_number += 1
+            value = _value(c, strings, dates, durations, times, epoch)
+            if value is not None:
+                text = cell_text(value)
+                if text:
+                    values[(row_number - 1, col_number - 1)] = text
+        if len(values) > MAX_SHEET_CELLS:
+            raise LimitExceeded(f"sheet has more than {MAX_SHEET_CELLS} cells")
+        deadline.check()
+    merges: list[tuple[int, int, int, int]] = []
+    merge_cells = root.find(_MERGE_CELLS)
+    if merge_cells is not None:
+        for merge in merge_cells.iter(_MERGE_CELL):
+            ref = merge.get("ref", "")
+            if ":" not in ref:
+                continue
+            start, end = ref.split(":", 1)
+            (r0, c0), (r1, c1) = _coordinate(start), _coordinate(end)
+            merges.append((min(r0, r1) - 1, min(c0, c1) - 1, max(r0, r1) - 1, max(c0, c1) - 1))
+    return grid(values, merges, deadline)
+
+
+def _value(
+    c: etree._Element,
+    strings: list[str],
+    dates: set[int],
+    durations: set[int],
+    times: set[int],
+    epoch: datetime,
+) -> object:
+    kind = c.get("t", "n")
+    if kind == "inlineStr":
+        inline = c.find(_IS)
+        return _rich_text(inline) if inline is not None else None
+    v = c.find(_V)
+    text = v.text if v is not None else None
+    if not text:
+        return None
+    if kind == "n":
+        number = _number(text)
+        style = int(c.get("s", "0") or 0)
+        if style in dates:
+            try:
+                moment = from_excel(number, epoch, timedelta=style in durations)
+            except (OverflowError, ValueError):
+                return "#VALUE!"
+            if style in times and isinstance(moment, datetime):
+                return moment.time()
+            return moment
+        return number
+    if kind == "s":
+        index = int(text)
+        if not 0 <= index < len(strings):
+            raise Unsupported(f"shared string {index} out of range")
+        return strings[index]
+    if kind == "b":
+        return bool(int(text))
+    if kind == "d":
+        return from_ISO8601(text)
+    return text
