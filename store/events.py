@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from store.errors import NotFound
 from store.models import DigestRunRecord, Message, PollRun
-from store.records import DigestRun
+from store.records import DigestRun, PollRecord
 from store.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,18 @@ def record_poll(
                         finished_at=finished_at, ok=ok, error=clean_text(error),
                         counts={clean_text(k): int(v) for k, v in counts.items()}))
     session.flush()
+
+
+def last_polls(session: Session, limit: int = 20, account: str | None = None) -> list[PollRecord]:
+    """The most recent poll runs, newest first (optionally of one account)."""
+    stmt = select(PollRun).order_by(PollRun.finished_at.desc(), PollRun.id.desc()).limit(limit)
+    if account is not None:
+        stmt = stmt.where(PollRun.account == account)
+    return [
+        PollRecord(id=r.id, account=r.account, folder=r.folder, started_at=r.started_at, finished_at=r.finished_at,
+                   ok=r.ok, error=r.error, counts=tuple(sorted((r.counts or {}).items())))
+        for r in session.scalars(stmt)
+    ]
 
 
 def digest_sent(session: Session, day: date) -> bool:

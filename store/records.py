@@ -133,6 +133,20 @@ class ReparseItem:
 
 
 @dataclass(frozen=True)
+class PollRecord:
+    """One poll of one folder as recorded: when, whether it worked, the error line, the counts."""
+
+    id: int
+    account: str
+    folder: str
+    started_at: datetime
+    finished_at: datetime
+    ok: bool
+    error: str
+    counts: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
 class DigestRun:
     """One digest built: the day it covers, when it went out, to whom, and how (send or dry-run)."""
 

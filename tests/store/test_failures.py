@@ -9,7 +9,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store.dedup import record_attachment
 from store.errors import NotFound
-from store.events import digest_sent, last_digest_run, record_digest_run, record_ignored, record_poll
+from store.events import (
+    digest_sent,
+    last_digest_run,
+    last_polls,
+    record_digest_run,
+    record_ignored,
+    record_poll,
+)
 from store.failures import (
     close_failure_by_reparse,
     failures_to_reparse,
@@ -116,6 +123,10 @@ def test_poll_runs_are_kept_with_counts_and_errors(session_factory: Factory) -> 
         runs = s.query(PollRun).order_by(PollRun.id).all()
         assert [(r.ok, r.error, r.counts) for r in runs] == [
             (True, "", {"new": 3, "failures": 1}), (False, "LOGIN failed", {})]
+        latest, earlier = last_polls(s)
+        assert (latest.ok, latest.error, latest.finished_at) == (False, "LOGIN failed", t + timedelta(minutes=10))
+        assert earlier.counts == (("failures", 1), ("new", 3))
+        assert last_polls(s, account="other@163.com") == []
 
 
 def test_digest_runs_say_whether_a_day_was_sent(session_factory: Factory) -> None:
