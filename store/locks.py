@@ -1,8 +1,9 @@
 """A lock per mailbox so two processes never poll the same one at once.
 
-PostgreSQL: pg_try_advisory_lock on a dedicated connection, held for the block. SQLite: a row in `locks`
-with an owner and a lease expiry, refreshed by a background thread while held and deleted on exit; a crashed
-holder's lease simply runs out.
+PostgreSQL: pg_try_advisory_lock on a dedicated connection, held for the block (the server drops it when a
+holder dies). SQLite: a row in `locks` with an owner (host:pid:token) and a lease expiry, refreshed by a
+background thread while held and deleted on exit; a crashed holder's lease runs out, and a holder on this host
+whose process is gone is replaced at once.
 """
 
 from __future__ import annotations
@@ -46,10 +47,32 @@ def _pg_lock(engine: Engine, name: str) -> Iterator[bool]:
                 conn.commit()
 
 
+def _holder_is_dead(owner: str) -> bool:
+    """True when the owner ran on this host and its process is gone (killed, crashed): no need to wait."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _try_lease(engine: Engine, name: str, owner: str, lease: timedelta) -> bool:
     now = utcnow()
     with engine.begin() as conn:
         conn.execute(delete(Lock).where(Lock.name == name, Lock.expires_at < now))
+        holder = conn.scalar(select(Lock.owner).where(Lock.name == name))
+        if holder is not None and _holder_is_dead(holder):
+            log.warning("lock %s was held by %s, which is no longer running; taking it over", name, holder)
+            conn.execute(delete(Lock).where(Lock.name == name, Lock.owner == holder))
         conn.execute(sqlite.insert(Lock).values(name=name, owner=owner, expires_at=now + lease)
                      .on_conflict_do_nothing(index_elements=["name"]))
         holder = conn.scalar(select(Lock.owner).where(Lock.name == name))

@@ -105,3 +105,28 @@ def test_sqlite_lease_is_refreshed_while_held(tmp_path: Any) -> None:
         with mailbox_lock(engine, "INBOX", lease_seconds=0.5) as second:
             assert second is False
     forget_store(url)
+
+
+def test_sqlite_lock_of_a_killed_process_on_this_host_is_taken_over_at_once(tmp_path: Any) -> None:
+    import os
+    import socket
+
+    from store.db import forget_store, open_store
+
+    url = f"sqlite:///{tmp_path / 'killed.sqlite3'}"
+    factory = open_store(url)
+    dead = SPAWN.Process(target=time.sleep, args=(0,))
+    dead.start()
+    dead.join()  # a real pid that has exited
+    alive_owner = f"{socket.gethostname()}:{os.getppid()}:alive"
+    with factory() as s:
+        s.add(Lock(name="INBOX", owner=f"{socket.gethostname()}:{dead.pid}:gone",
+                   expires_at=utcnow() + timedelta(minutes=5)))
+        s.add(Lock(name="Sent", owner=alive_owner, expires_at=utcnow() + timedelta(minutes=5)))
+        s.commit()
+    engine = engine_of(factory)
+    with mailbox_lock(engine, "INBOX") as got:
+        assert got is True
+    with mailbox_lock(engine, "Sent") as got:
+        assert got is False  # its holder still runs: wait for the lease
+    forget_store(url)
