@@ -8,6 +8,7 @@ openpyxl, which is also the reference the tests compare this reader against.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import zipfile
@@ -64,7 +65,16 @@ def _column(letters: str) -> int:
     return number
 
 
+@functools.lru_cache(maxsize=65536)
 def _coordinate(ref: str) -> tuple[int, int]:
+    split = 0
+    while split < len(ref) and "A" <= ref[split] <= "Z":
+        split += 1
+    if 0 < split <= 3 and ref[split:].isdigit() and ref[split:].isascii():
+        column = 0
+        for ch in ref[:split]:
+            column = column * 26 + ord(ch) - 64
+        return int(ref[split:]), column
     match = _COORD.match(ref)
     if match is None:
         raise Unsupported(f"cell reference {ref!r}")
@@ -91,14 +101,34 @@ def _rels(zf: zipfile.ZipFile, part: str, deadline: Deadline) -> dict[str, tuple
     return out
 
 
-def _styles(zf: zipfile.ZipFile, name: str | None, deadline: Deadline) -> tuple[set[int], set[int], set[int]]:
-    """Indexes of cell formats that show dates, durations, and times of day."""
+_Formats = tuple[frozenset[int], frozenset[int], frozenset[int]]
+_STYLE_CACHE: dict[tuple[int, int], _Formats] = {}
+_STYLE_CACHE_SIZE = 256
+
+
+def _styles(zf: zipfile.ZipFile, name: str | None, deadline: Deadline) -> _Formats:
+    """Indexes of cell formats that show dates, durations, and times of day.
+
+    Branches fill in copies of one template, so the answer is cached by the part's CRC-32 and size (read from the
+    zip directory, not the part) and the same styles.xml is parsed once.
+    """
+    if name is None or name not in zf.NameToInfo:
+        return frozenset(), frozenset(), frozenset()
+    info = zf.NameToInfo[name]
+    key = (info.CRC, info.file_size)
+    cached = _STYLE_CACHE.get(key)
+    if cached is None:
+        cached = _parse_styles(_part(zf, name, deadline))
+        if len(_STYLE_CACHE) >= _STYLE_CACHE_SIZE:
+            _STYLE_CACHE.clear()
+        _STYLE_CACHE[key] = cached
+    return cached
+
+
+def _parse_styles(root: etree._Element) -> _Formats:
     dates: set[int] = set()
     durations: set[int] = set()
     times: set[int] = set()
-    if name is None or name not in zf.NameToInfo:
-        return dates, durations, times
-    root = _part(zf, name, deadline)
     custom: dict[int, str] = {}
     num_fmts = root.find(_NUM_FMTS)
     if num_fmts is not None:
@@ -109,7 +139,7 @@ def _styles(zf: zipfile.ZipFile, name: str | None, deadline: Deadline) -> tuple[
                 continue
     xfs = root.find(_CELL_XFS)
     if xfs is None:
-        return dates, durations, times
+        return frozenset(), frozenset(), frozenset()
     for index, xf in enumerate(xfs.iter(_XF)):
         try:
             fmt_id = int(xf.get("numFmtId", "0"))
@@ -125,7 +155,7 @@ def _styles(zf: zipfile.ZipFile, name: str | None, deadline: Deadline) -> tuple[
             dates.add(index)
         if is_timedelta_format(code):
             durations.add(index)
-    return dates, durations, times
+    return frozenset(dates), frozenset(durations), frozenset(times)
 
 
 def read_workbook(zf: zipfile.ZipFile, deadline: Deadline) -> list[Block]:
@@ -168,7 +198,7 @@ def _number(text: str) -> int | float:
 def _sheet(
     root: etree._Element,
     strings: list[str],
-    formats: tuple[set[int], set[int], set[int]],
+    formats: _Formats,
     epoch: datetime,
     deadline: Deadline,
 ) -> Block | None:
@@ -210,9 +240,9 @@ def _sheet(
 def _value(
     c: etree._Element,
     strings: list[str],
-    dates: set[int],
-    durations: set[int],
-    times: set[int],
+    dates: frozenset[int],
+    durations: frozenset[int],
+    times: frozenset[int],
     epoch: datetime,
 ) -> object:
     kind = c.get("t", "n")
