@@ -121,7 +121,7 @@ def _insert_version(
     received_at = session.scalar(select(Message.received_at).where(Message.id == message_pk))
     if received_at is None:
         raise NotFound(f"no message with pk {message_pk}")
-    org_key = normalise_org(form.org_name)
+    org_key = normalise_org(form.org_name)[:500]
     agenda = _normalise_agenda(form.agenda)
     report = _pick_report(session, org_key, agenda, correction)
     now = utcnow()

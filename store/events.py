@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from store.errors import NotFound
 from store.models import DigestRunRecord, Message, PollRun
 from store.records import DigestRun, PollRecord
-from store.text import clean_text
+from store.text import clean_text, clip
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def record_poll(
     counts: Mapping[str, int],
 ) -> None:
     """Keep one poll of one folder: when, whether it worked (the error line if not), and its counts."""
-    session.add(PollRun(account=clean_text(account), folder=clean_text(folder), started_at=started_at,
+    session.add(PollRun(account=clip(account, 320), folder=clip(folder, 1000), started_at=started_at,
                         finished_at=finished_at, ok=ok, error=clean_text(error),
                         counts={clean_text(k): int(v) for k, v in counts.items()}))
     session.flush()
@@ -74,7 +74,7 @@ def record_digest_run(
 ) -> None:
     """Keep one digest built for a day: when, to whom, its Message-ID, and mode ("send" or "dry-run")."""
     session.add(DigestRunRecord(day=day, sent_at=sent_at, recipients=[clean_text(r) for r in recipients],
-                                message_id=clean_text(message_id), mode=clean_text(mode)[:20]))
+                                message_id=clip(message_id, 1000), mode=clip(mode, 20)))
     session.flush()
     log.info("digest for %s recorded (%s, Message-ID %s)", day.isoformat(), mode, message_id)
 

@@ -114,6 +114,7 @@ def _sqlite_lock(engine: Engine, name: str, lease_seconds: float) -> Iterator[bo
 @contextmanager
 def mailbox_lock(engine: Engine, name: str, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Iterator[bool]:
     """Yield True if this process now holds the lock called name, False if another process holds it."""
+    name = name[:500]
     if engine.dialect.name == "postgresql":
         with _pg_lock(engine, name) as got:
             log.debug("lock %s %s", name, "taken" if got else "busy")

@@ -13,11 +13,16 @@ from store.blobs import put_blob
 from store.errors import AlreadyRecorded, NotFound
 from store.models import Duplicate, Message, SyncState, utcnow
 from store.records import MessageIn, MessageResult
-from store.text import clean_text
+from store.text import clean_text, clip
 
 log = logging.getLogger(__name__)
 
 OUTCOMES = frozenset({"report", "duplicate", "failure", "ignored", "mixed"})
+
+
+def _mailbox(account: str, folder: str) -> tuple[str, str]:
+    """Account and folder as stored (cleaned, cut to the column lengths), so lookups match what was written."""
+    return clip(account, 320), clip(folder, 1000)
 
 
 def _find(session: Session, account: str, folder: str, uidvalidity: int, uid: int) -> int | None:
@@ -33,15 +38,16 @@ def _find(session: Session, account: str, folder: str, uidvalidity: int, uid: in
 
 def already_done(session: Session, account: str, folder: str, uidvalidity: int, uid: int) -> bool:
     """Ladder step 1: was this (account, folder, UIDVALIDITY, UID) recorded before?"""
-    return _find(session, clean_text(account), clean_text(folder), uidvalidity, uid) is not None
+    return _find(session, *_mailbox(account, folder), uidvalidity, uid) is not None
 
 
 def last_done_uid(session: Session, account: str, folder: str, uidvalidity: int) -> int:
     """The highest UID recorded for this folder under this UIDVALIDITY, 0 if none."""
+    account, folder = _mailbox(account, folder)
     value = session.scalar(
         select(func.max(Message.uid)).where(
-            Message.account == clean_text(account),
-            Message.folder == clean_text(folder),
+            Message.account == account,
+            Message.folder == folder,
             Message.uidvalidity == uidvalidity,
         )
     )
@@ -54,11 +60,11 @@ def record_message(session: Session, m: MessageIn) -> MessageResult:
     Raises AlreadyRecorded when the (account, folder, UIDVALIDITY, UID) row exists, also when a concurrent
     writer inserts it first: the insert runs in a SAVEPOINT, so the caller's transaction stays usable.
     """
-    account, folder = clean_text(m.account), clean_text(m.folder)
+    account, folder = _mailbox(m.account, m.folder)
     existing = _find(session, account, folder, m.uidvalidity, m.uid)
     if existing is not None:
         raise AlreadyRecorded(account, folder, m.uidvalidity, m.uid, existing)
-    message_id = clean_text(m.message_id).strip()
+    message_id = clip(m.message_id.strip(), 1000)
     duplicate_of: int | None = None
     if message_id:
         duplicate_of = session.scalar(
@@ -71,7 +77,7 @@ def record_message(session: Session, m: MessageIn) -> MessageResult:
         uidvalidity=m.uidvalidity,
         uid=m.uid,
         message_id=message_id,
-        sender_address=clean_text(m.sender_address).strip(),
+        sender_address=clip(m.sender_address.strip(), 320),
         sender_name=clean_text(m.sender_name).strip(),
         subject=clean_text(m.subject),
         sent_at=m.sent_at,
@@ -115,9 +121,10 @@ def set_message_outcome(session: Session, message_pk: int, outcome: str, reason:
 
 def get_sync_state(session: Session, account: str, folder: str) -> tuple[int, int] | None:
     """(UIDVALIDITY, last UID done) of a folder, or None if it was never polled."""
+    account, folder = _mailbox(account, folder)
     row = session.execute(
         select(SyncState.uidvalidity, SyncState.last_uid).where(
-            SyncState.account == clean_text(account), SyncState.folder == clean_text(folder)
+            SyncState.account == account, SyncState.folder == folder
         )
     ).first()
     return None if row is None else (int(row[0]), int(row[1]))
@@ -125,7 +132,7 @@ def get_sync_state(session: Session, account: str, folder: str) -> tuple[int, in
 
 def set_sync_state(session: Session, account: str, folder: str, uidvalidity: int, last_uid: int) -> None:
     """Remember how far a folder was read. Under an unchanged UIDVALIDITY the last UID never goes back."""
-    account, folder = clean_text(account), clean_text(folder)
+    account, folder = _mailbox(account, folder)
     current = get_sync_state(session, account, folder)
     if current is not None and current[0] == uidvalidity:
         last_uid = max(last_uid, current[1])

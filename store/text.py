@@ -39,6 +39,11 @@ def clean_text(value: str | None) -> str:
     return text
 
 
+def clip(value: str | None, limit: int) -> str:
+    """clean_text cut to a column's length (PostgreSQL refuses longer values; garbage mail has them)."""
+    return clean_text(value)[:limit]
+
+
 def format_sender(name: str, address: str) -> str:
     """The sender as staff read it: 显示名 <address>, or just the address."""
     name = name.strip()

@@ -205,3 +205,17 @@ def test_correction_flag_is_kept_on_the_message(session_factory: Factory) -> Non
         pk = record_message(s, message_in(correction=True)).message_pk
         row = s.get(Message, pk)
         assert row is not None and row.correction is True
+
+
+def test_overlong_header_values_are_cut_to_fit_postgresql_instead_of_failing(session_factory: Factory) -> None:
+    long_id = "<" + "x" * 1500 + "@example.cn>"
+    m = message_in(message_id=long_id, sender_address="a" * 400 + "@example.cn", folder="F" * 1200)
+    with session_factory() as s:
+        first = record_message(s, m)
+        s.commit()
+        again = record_message(s, MessageIn(**{**m.__dict__, "uid": m.uid + 1}))
+        assert again.duplicate_of == first.message_pk  # the cut Message-ID still matches itself
+        assert already_done(s, m.account, m.folder, m.uidvalidity, m.uid)
+        assert last_done_uid(s, m.account, m.folder, m.uidvalidity) == m.uid + 1
+        set_sync_state(s, m.account, m.folder, m.uidvalidity, 5)
+        assert get_sync_state(s, m.account, m.folder) == (m.uidvalidity, 5)
