@@ -37,6 +37,7 @@ SYNONYMS: dict[Field, tuple[str, ...]] = {
 LABELS: dict[str, Field] = {label: fld for fld, labels in SYNONYMS.items() for label in labels}
 
 _SPACE = re.compile(r"\s+")
+_LABEL_NOTE = re.compile(r"[(（\[【][^()（）\[\]【】]{0,12}[)）\]】]$")
 _COLONS = ":：﹕∶"
 _TRAILING_COLONS = re.compile(r"[:：∶]+$")
 
@@ -50,10 +51,17 @@ def normalize(text: str) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def label_of(text: str) -> Field | None:
-    """The field a cell's whole text names, or None when it is not exactly a label."""
+    """The field a cell's whole text names, or None when it is not exactly a label.
+
+    A trailing note in brackets and a required-field star are allowed: 「人数（人）」, 「*联系方式(手机)」."""
     if len(text) > 40:
         return None
-    return LABELS.get(normalize(text))
+    key = normalize(text)
+    found = LABELS.get(key)
+    if found is None and key:
+        bare = _TRAILING_COLONS.sub("", _LABEL_NOTE.sub("", key.strip("*※")))
+        found = LABELS.get(bare)
+    return found
 
 
 def _spaced(label: str) -> str:
@@ -150,6 +158,23 @@ def _phone_digits(piece: str) -> str | None:
     if len(digits) in (7, 8) and digits[0] != "0":
         return digits
     return None
+
+
+_PHONE_IN_TEXT = re.compile(
+    r"(?:\+?86[-\s]?)?(?:1\d{2}[-\s]?\d{4}[-\s]?\d{4}|\(?0\d{2,3}\)?[-\s]?\d{7,8}|(?<!\d)\d{8}(?!\d))"
+)
+
+
+def split_contact(text: str) -> tuple[str, str] | None:
+    """「赵明 13812345678」 typed in the contact cell → (name, number text), when the name part is plain."""
+    nfkc = unicodedata.normalize("NFKC", text)
+    match = _PHONE_IN_TEXT.search(nfkc)
+    if match is None:
+        return None
+    name = (nfkc[: match.start()] + nfkc[match.end() :]).strip(" ,，;；、/:：()（）电话手机")
+    if not name or re.search(r"\d", name):
+        return None
+    return name, match.group(0)
 
 
 def parse_phone(text: str) -> tuple[str, str | None]:

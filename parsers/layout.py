@@ -18,6 +18,7 @@ from parsers.fields import (
     normalize,
     parse_headcount,
     parse_phone,
+    split_contact,
     split_items,
 )
 from parsers.limits import Deadline
@@ -285,9 +286,13 @@ def read_form(raw: RawForm, ref_date: date) -> ParsedForm:
     agenda = tuple(item for value in values.get(Field.AGENDA, []) for item in split_items(value) if _meaningful(item))
     summary = "\n".join(line for value in values.get(Field.SUMMARY, []) for line in split_items(value))
     contact = _one_line(values.get(Field.CONTACT, []))
+    phone_text = _one_line(values.get(Field.PHONE, []))
+    if not phone_text and contact and (split := split_contact(contact)) is not None:
+        contact, phone_text = split
+        warnings.append("联系方式填在联系人栏中，已分开读取")
     if not contact:
         warnings.append("联系人未填写")
-    phone, warning = parse_phone(_one_line(values.get(Field.PHONE, [])))
+    phone, warning = parse_phone(phone_text)
     if warning:
         warnings.append(warning)
     date_texts = ["\n".join(values.get(Field.DATE, [])), summary, "\n".join(agenda)]

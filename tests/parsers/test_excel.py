@@ -108,3 +108,12 @@ def test_unrelated_workbook_is_not_a_form() -> None:
     ws.append(["张三", 13800001111])
     result = parse(xlsx_bytes(workbook), "通讯录.xlsx", REF)
     assert result.failure is not None and result.failure.kind is FailureKind.NOT_A_FORM
+
+
+def test_one_form_per_sheet_gives_one_form_each() -> None:
+    workbook = openpyxl.load_workbook(io.BytesIO(form_xlsx()))
+    second = workbook.copy_worksheet(workbook.worksheets[0])
+    second["B2"], second["B8"] = "苏州市吴中区老干部第二党支部", "赵六"
+    result = parse(xlsx_bytes(workbook), "两个支部.xlsx", REF)
+    assert [f.org_name for f in result.forms] == ["苏州市吴中区老干部党支部", "苏州市吴中区老干部第二党支部"]
+    assert [f.contact_person for f in result.forms] == ["李强", "赵六"]

@@ -14,6 +14,7 @@ from parsers.fields import (
     label_of,
     parse_headcount,
     parse_phone,
+    split_contact,
 )
 
 
@@ -129,3 +130,23 @@ def test_inline_pairs_split_several_labels_on_one_line() -> None:
 def test_template_footnote_is_recognised_as_a_note() -> None:
     assert is_note("注：请在主题党日活动开展后一周内报送。联系人：施友成、刘杰，联系电话：65158951")
     assert not is_note("联系人：施友成")
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [("人数（人）", Field.HEADCOUNT), ("*联系方式(手机)", Field.PHONE), ("党组织名称（全称）：", Field.ORG),
+     ("联系人【必填】", Field.CONTACT), ("活动内容(不少于50字)", Field.AGENDA)],
+)
+def test_label_with_a_bracketed_note_or_a_required_star_is_still_the_label(text: str, field: Field) -> None:
+    assert label_of(text) == field
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("赵明 13812345678", ("赵明", "13812345678")), ("王芳、65221234", ("王芳", "65221234")),
+     ("赵明", None), ("赵明 138", None), ("第1小组 13812345678", None)],
+)
+def test_phone_typed_after_the_contact_name_is_split_off_only_when_clean(
+    text: str, expected: tuple[str, str] | None
+) -> None:
+    assert split_contact(text) == expected

@@ -240,3 +240,15 @@ def test_document_without_form_labels_is_not_a_form() -> None:
     document.add_paragraph("各位老同志：通知如下，请准时参加活动。联系电话：65158951")
     result = parse(docx_bytes(document), "通知.docx", REF)
     assert result.failure is not None and result.failure.kind is FailureKind.NOT_A_FORM
+
+
+def test_phone_in_the_contact_cell_with_no_phone_value_is_split_off_with_a_warning() -> None:
+    form = only_form(docx_from_body(form_table(dict(FILLED, 联系人="王芳 0512-65221234", 联系方式=""))))
+    assert form.contact_person == "王芳"
+    assert form.contact_phone == "051265221234"
+    assert "联系方式填在联系人栏中，已分开读取" in form.warnings
+
+
+def test_labels_with_bracketed_notes_are_matched_in_a_table() -> None:
+    labels = {"党组织名称": "党组织名称（全称）", "人数": "人数（人）", "联系方式": "联系方式（手机）"}
+    assert_filled_values(only_form(docx_from_body(form_table(labels=labels))))
