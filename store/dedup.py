@@ -174,6 +174,7 @@ def record_form(
     SAVEPOINT; it is then read back and recorded as a duplicate, the caller's transaction intact.
     """
     fingerprint = form_fingerprint(form)
+    last_error: IntegrityError | None = None
     for _ in range(_RETRIES):
         earlier = _version_with(session, fingerprint)
         if earlier is not None:
@@ -182,9 +183,11 @@ def record_form(
             with session.begin_nested():
                 return _insert_version(session, message_pk, attachment_pk, form, correction, fingerprint)
         except IntegrityError as exc:
-            log.info("message pk=%s: concurrent writer won a report row (%s); reading again", message_pk,
+            last_error = exc
+            log.info("message pk=%s: a concurrent writer won a report row (%s); reading again", message_pk,
                      type(exc.orig).__name__)
-    raise StoreError(f"message pk={message_pk}: could not record the form after {_RETRIES} attempts")
+    detail = " ".join(str(last_error.orig).split()) if last_error is not None else ""
+    raise StoreError(f"message pk={message_pk}: could not record the form after {_RETRIES} attempts: {detail}")
 
 
 def count_versions(session: Session, report_pk: int) -> int:
