@@ -43,10 +43,12 @@ def find_soffice(soffice: str) -> str | None:
 
 
 def _profile_dir() -> Path:
-    """A LibreOffice user profile owned by this process, never the desktop user's."""
+    """A LibreOffice user profile owned by this program (per user), never the desktop user's; conversions take
+    turns on it under the file lock."""
     global _PROFILE
-    if _PROFILE is None or not _PROFILE.is_dir():
-        _PROFILE = Path(tempfile.mkdtemp(prefix="szlgb-intake-lo-profile-"))
+    if _PROFILE is None:
+        _PROFILE = Path(tempfile.gettempdir()) / f"szlgb-intake-lo-profile-{os.getuid()}"
+    _PROFILE.mkdir(mode=0o700, exist_ok=True)
     return _PROFILE
 
 
