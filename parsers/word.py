@@ -166,8 +166,12 @@ class _Walker:
             before, after = _row_grid(tr)
             row: list[Cell] = [Cell("") for _ in range(before)]
             for tc in _children(tr, _TC):
-                span, vmerge = _cell_props(tc)
-                text = self.cell_text(tc, nested)
+                simple = _simple_cell(tc) if self.fast else None
+                if simple is not None:
+                    span, vmerge, text = simple
+                else:
+                    span, vmerge = _cell_props(tc)
+                    text = self.cell_text(tc, nested)
                 col = len(row)
                 if vmerge == "continue" and col in origins:
                     cell = origins[col]
@@ -188,11 +192,6 @@ class _Walker:
         return [TableBlock(pad(rows)), *nested]
 
     def cell_text(self, tc: etree._Element, nested: list[Block]) -> str:
-        if self.fast:
-            paragraphs = [child for child in tc if child.tag == _P]
-            others = len(tc) - len(paragraphs)
-            if others == 0 or (others == 1 and tc[0].tag == _TC_PR):
-                return "\n".join([self.paragraph(child, []) for child in paragraphs])
         lines: list[str] = []
         for block in self.blocks(tc):
             if isinstance(block, TextBlock):
@@ -202,6 +201,28 @@ class _Walker:
             else:
                 lines.extend("\t".join(c.text for c in _unique(row)) for row in block.rows)
         return "\n".join(lines)
+
+
+def _simple_cell(tc: etree._Element) -> tuple[int, str | None, str] | None:
+    """Span, vMerge and text of a cell holding only paragraphs, in one pass (the common case, made fast);
+    None for anything else (nested tables, content controls), which takes the general path."""
+    span, vmerge = 1, None
+    lines: list[str] = []
+    for child in tc:
+        tag = child.tag
+        if tag == _P:
+            lines.append(
+                "".join([(el.text or "") if el.tag == _T else _SPECIAL_TEXT[el.tag] for el in child.iter(_TEXT_TAGS)])
+            )
+        elif tag == _TC_PR:
+            for prop in child:
+                if prop.tag == _GRID_SPAN:
+                    span = max(1, _int_val(prop, 1))
+                elif prop.tag == _V_MERGE:
+                    vmerge = "restart" if prop.get(_VAL) == "restart" else "continue"
+        else:
+            return None
+    return span, vmerge, "\n".join(lines)
 
 
 def _children(element: etree._Element, tag: str) -> list[etree._Element]:
