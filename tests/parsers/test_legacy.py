@@ -112,3 +112,18 @@ def test_hanging_soffice_is_killed_at_the_time_limit(legacy_files: dict[str, byt
     assert result.failure is not None
     assert result.failure.kind is FailureKind.TOO_LARGE
     assert "longer than" in result.failure.detail
+
+
+def test_html_table_saved_as_xls_is_read_through_libreoffice(soffice: str) -> None:
+    html = (
+        '<html><head><meta charset="utf-8"></head><body><table border="1">'
+        "<tr><td>党组织名称</td><td>苏州市姑苏区离退休干部第一党支部</td><td>人数</td><td>25人</td></tr>"
+        '<tr><td rowspan="2">议程</td><td colspan="3">1. 重温入党誓词</td></tr>'
+        '<tr><td colspan="3">2. 观看红色电影</td></tr>'
+        '<tr><td>简介</td><td colspan="3">4月28日上午，支部组织老党员开展主题党日活动。</td></tr>'
+        "<tr><td>联系人</td><td>王芳</td><td>联系方式</td><td>0512-65221234</td></tr>"
+        "</table></body></html>"
+    ).encode()
+    result = parse(html, "情况表.xls", REF)
+    assert result.detected_format == "html"
+    assert_filled_values(result.forms[0])
