@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from parsers.fields import (
@@ -235,15 +235,27 @@ def _text_events(lines: list[str], block_key: int) -> Iterator[_Event]:
 
 
 def _events(blocks: Iterable[Block], deadline: Deadline) -> Iterator[_Event]:
+    """Events in document order; the first event after a switch between labelled text and tables starts a new
+    form, so an instruction line (联系人：…) outside a table never lends its values to the table's form."""
+    last_kind: str | None = None
+
+    def grouped(events: Iterator[_Event], kind: str) -> Iterator[_Event]:
+        nonlocal last_kind
+        for event in events:
+            if last_kind is not None and last_kind != kind:
+                event = replace(event, new_form=True)
+            last_kind = kind
+            yield event
+
     lines: list[str] = []
     for n, block in enumerate(blocks):
         if isinstance(block, TextBlock):
             lines.extend(block.text.splitlines() or [""])
             continue
-        yield from _text_events(lines, n)
+        yield from grouped(_text_events(lines, n), "text")
         lines = []
-        yield from _table_events(block, deadline)
-    yield from _text_events(lines, -1)
+        yield from grouped(_table_events(block, deadline), "table")
+    yield from grouped(_text_events(lines, -1), "text")
 
 
 def collect(blocks: Iterable[Block], deadline: Deadline) -> list[RawForm]:

@@ -252,3 +252,27 @@ def test_phone_in_the_contact_cell_with_no_phone_value_is_split_off_with_a_warni
 def test_labels_with_bracketed_notes_are_matched_in_a_table() -> None:
     labels = {"党组织名称": "党组织名称（全称）", "人数": "人数（人）", "联系方式": "联系方式（手机）"}
     assert_filled_values(only_form(docx_from_body(form_table(labels=labels))))
+
+
+def test_contact_lines_outside_the_table_never_leak_into_the_tables_form() -> None:
+    intro = p("请各支部填写下表。联系人：施友成") + p("联系人：施友成，联系电话：65158951")
+    outro = p("联系人：刘杰  联系电话：65150000")
+    values = dict(FILLED, 联系人="", 联系方式="")
+    form = only_form(docx_from_body(intro + form_table(values) + outro))
+    assert form.contact_person == ""
+    assert form.contact_phone == ""
+    assert "联系人未填写" in form.warnings
+    assert form.org_name == "苏州市姑苏区离退休干部第一党支部"
+
+
+def test_a_form_split_over_two_tables_by_a_page_break_is_one_form() -> None:
+    first = tbl(
+        tr(tc("党组织名称"), tc(FILLED["党组织名称"]), tc("人数"), tc("25人")),  # type: ignore[arg-type]
+        tr(tc("议程", vmerge="restart"), tc("1. 重温入党誓词", span=3)),
+        tr(tc("", vmerge="continue"), tc("2. 观看红色电影", span=3)),
+    )
+    second = tbl(
+        tr(tc("简介"), tc(FILLED["简介"], span=3)),  # type: ignore[arg-type]
+        tr(tc("联系人"), tc("王芳"), tc("联系方式"), tc("0512-65221234")),
+    )
+    assert_filled_values(only_form(docx_from_body(first + '<w:p><w:r><w:br w:type="page"/></w:r></w:p>' + second)))
