@@ -139,27 +139,26 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
         for index, (col, cell) in enumerate(cells):
             if id(cell) in consumed:
                 continue
-            right = cells[index + 1][1] if index + 1 < len(cells) else None
             fld = label_of(cell.text)
             if fld is not None:
+                between = _value_cells(cells, index)
                 if id(cell) in label_keys:
-                    if right is not None and label_of(right.text) is None and id(right) not in consumed:
-                        consumed.add(id(right))
-                        yield _Event(fld, right.text, id(cell))
+                    fresh = [c for c in between if id(c) not in consumed]
+                    consumed.update(id(c) for c in fresh)
+                    if fresh:
+                        yield _Event(fld, _joined(fresh), id(cell))
                     continue
                 label_keys.add(id(cell))
-                value_cell = right if right is not None and label_of(right.text) is None else None
-                if value_cell is None and r + 1 < len(rows):
+                from_below = False
+                if not between and r + 1 < len(rows):
                     below = rows[r + 1][col]
                     if below is not cell and label_of(below.text) is None and not inline_pairs(below.text):
-                        value_cell = below
-                if value_cell is not None and id(value_cell) not in consumed:
-                    consumed.add(id(value_cell))
-                    if fld in _MULTI_LINE and value_cell is right:
-                        continuing = (fld, id(cell), col)
-                    yield _Event(fld, value_cell.text, id(cell))
-                else:
-                    yield _Event(fld, "", id(cell))
+                        between, from_below = [below], True
+                fresh = [c for c in between if id(c) not in consumed]
+                consumed.update(id(c) for c in fresh)
+                if fld in _MULTI_LINE and fresh and not from_below:
+                    continuing = (fld, id(cell), col)
+                yield _Event(fld, _joined(fresh), id(cell))
                 continue
             if is_note(cell.text):
                 continue
@@ -167,6 +166,20 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
                 consumed.add(id(cell))
                 yield _Event(pair_field, value, (id(cell), n))
         r += 1
+
+
+def _value_cells(cells: list[tuple[int, Cell]], index: int) -> list[Cell]:
+    """The cells right of a label up to the next label (or labelled cell): that label's value."""
+    out: list[Cell] = []
+    for _, cell in cells[index + 1 :]:
+        if label_of(cell.text) is not None or inline_pairs(cell.text):
+            break
+        out.append(cell)
+    return out
+
+
+def _joined(cells: list[Cell]) -> str:
+    return "\n".join(cell.text for cell in cells if cell.text.strip())
 
 
 def _continuation(
@@ -296,7 +309,11 @@ def read_form(raw: RawForm, ref_date: date) -> ParsedForm:
     if warning:
         warnings.append(warning)
     agenda = tuple(item for value in values.get(Field.AGENDA, []) for item in split_items(value) if _meaningful(item))
+    if not agenda:
+        warnings.append("议程未填写")
     summary = "\n".join(line for value in values.get(Field.SUMMARY, []) for line in split_items(value))
+    if not summary:
+        warnings.append("简介未填写")
     contact = _one_line(values.get(Field.CONTACT, []))
     phone_text = _one_line(values.get(Field.PHONE, []))
     if not phone_text and contact and (split := split_contact(contact)) is not None:

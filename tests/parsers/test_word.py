@@ -276,3 +276,28 @@ def test_a_form_split_over_two_tables_by_a_page_break_is_one_form() -> None:
         tr(tc("联系人"), tc("王芳"), tc("联系方式"), tc("0512-65221234")),
     )
     assert_filled_values(only_form(docx_from_body(first + '<w:p><w:r><w:br w:type="page"/></w:r></w:p>' + second)))
+
+
+def test_value_split_over_two_cells_before_the_next_label_is_read_whole() -> None:
+    rows = [
+        tr(tc("党组织名称"), tc("苏州市姑苏区离退休干部"), tc("第一党支部"), tc("人数"), tc("25人")),
+        tr(tc("议程", vmerge="restart"), tc("", span=1), tc("1. 重温入党誓词", span=3)),
+        tr(tc("", vmerge="continue"), tc("2. 观看红色电影", span=4)),
+        tr(tc("简介"), tc(FILLED["简介"], span=4)),  # type: ignore[arg-type]
+        tr(tc("联系人"), tc("王芳", span=2), tc("联系方式"), tc("0512-65221234")),
+    ]
+    assert_filled_values(only_form(docx_from_body(tbl(*rows, cols=5))))
+
+
+def test_a_labelled_cell_beside_an_empty_label_is_never_taken_as_its_value() -> None:
+    rows = [
+        tr(tc("党组织名称"), tc("人数：25人")),
+        tr(tc("议程"), tc("1. 重温入党誓词")),
+        tr(tc("简介"), tc(FILLED["简介"])),  # type: ignore[arg-type]
+        tr(tc("联系人：王芳"), tc("联系方式：0512-65221234")),
+    ]
+    form = only_form(docx_from_body(tbl(*rows, cols=2)))
+    assert form.org_name == ""
+    assert "党组织名称未填写" in form.warnings
+    assert form.headcount == 25
+    assert form.contact_person == "王芳"
