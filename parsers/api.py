@@ -51,6 +51,8 @@ def parse(
     try:
         deadline = Deadline.after(timeout)
         check_input_size(data)
+        if not data:
+            return _failed(FailureKind.CORRUPT, "the attachment is empty (0 bytes)", fmt, filename)
         if data.startswith(ZIP_MAGICS):
             return _parse_package(data, ref_date or date.today(), deadline, soffice)
         fmt = detect(data, filename)

@@ -219,10 +219,12 @@ def _list_events(
     return r
 
 
-def _text_events(lines: list[str], block_key: int) -> Iterator[_Event]:
+def _text_events(lines: list[str], block_key: int, deadline: Deadline) -> Iterator[_Event]:
     current: tuple[Field, object] | None = None
     current_has_value = False
     for n, line in enumerate(lines):
+        if n % 1000 == 999:
+            deadline.check()
         if not line.strip():
             continue
         if is_note(line):
@@ -265,10 +267,10 @@ def _events(blocks: Iterable[Block], deadline: Deadline) -> Iterator[_Event]:
         if isinstance(block, TextBlock):
             lines.extend(block.text.splitlines() or [""])
             continue
-        yield from grouped(_text_events(lines, n), "text")
+        yield from grouped(_text_events(lines, n, deadline), "text")
         lines = []
         yield from grouped(_table_events(block, deadline), "table")
-    yield from grouped(_text_events(lines, -1), "text")
+    yield from grouped(_text_events(lines, -1, deadline), "text")
 
 
 def collect(blocks: Iterable[Block], deadline: Deadline) -> list[RawForm]:

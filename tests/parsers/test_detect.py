@@ -105,3 +105,8 @@ def test_every_failure_carries_a_chinese_message_for_staff() -> None:
     assert result.failure is not None
     assert result.failure.message == FailureKind.NOT_A_FORM.message
     assert "情况表" in result.failure.message
+
+
+def test_empty_attachment_is_corrupt() -> None:
+    result = parse(b"", "情况表.docx", REF)
+    assert result.failure is not None and result.failure.kind is FailureKind.CORRUPT
