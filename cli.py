@@ -58,13 +58,17 @@ def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def parse(files: tuple[Path, ...], as_json: bool) -> None:
     """Parse attachment files and print the forms found (or why none was)."""
+    import contextlib
     import json
 
     from parsers import parse as parse_file
 
+    soffice = "soffice"
+    with contextlib.suppress(SettingsError):  # the configured LibreOffice path; parsing needs no other setting
+        soffice = load_settings(click.get_current_context().ensure_object(dict).get("config_path")).soffice
     all_ok = True
     for path in files:
-        result = parse_file(path.read_bytes(), path.name)
+        result = parse_file(path.read_bytes(), path.name, soffice=soffice)
         all_ok = all_ok and result.ok
         forms = [
             {
