@@ -44,3 +44,11 @@ def test_readable_table_names_the_fields_and_the_failure(seed_dir: Path, tmp_pat
     assert result.exit_code == 1
     assert "党组织名称" in result.output and "苏州市司法局离退休干部党支部" in result.output
     assert "not_a_form" in result.output and "附件中未找到情况表" in result.output
+
+
+def test_configured_soffice_path_is_used_for_legacy_files(corpus_dir: Path, tmp_path: Path) -> None:
+    env = {"INTAKE_SOFFICE": str(tmp_path / "no-such-soffice"), "INTAKE_DATA_DIR": str(tmp_path)}
+    doc = corpus_dir / "office" / "tika_testWORD6.doc"
+    result = CliRunner().invoke(main, ["parse", "--json", str(doc)], env=env)
+    assert result.exit_code == 1
+    assert json.loads(result.output)["failure"]["kind"] == "converter_missing"
