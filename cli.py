@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from ingest.config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from store.session import SessionFactory
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +23,30 @@ def not_built(piece: str) -> NoReturn:
     """Say plainly that a piece is missing and exit non-zero: never a fake success."""
     click.echo(f"intake: {piece} is not built yet; this command does nothing until it is.", err=True)
     sys.exit(EXIT_NOT_BUILT)
+
+
+def fail(line: str, code: int) -> NoReturn:
+    """One clear line on stderr and a non-zero exit, no traceback."""
+    click.echo(f"intake: {line}", err=True)
+    sys.exit(code)
+
+
+def format_counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in counts.items())
+
+
+def session_factory_of(ctx: click.Context) -> SessionFactory:
+    """The store for this run's settings, schema brought to head."""
+    from store.db import open_store
+
+    obj = ctx.ensure_object(dict)
+    if "session_factory" not in obj:
+        settings = settings_of(ctx)
+        if not settings.database_url:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        obj["session_factory"] = open_store(settings.effective_database_url)
+    factory: SessionFactory = obj["session_factory"]
+    return factory
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -47,6 +74,7 @@ def settings_of(ctx: click.Context) -> Settings:
 def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     """szlgb-intake: read the 主题党日活动情况表 mailbox, keep every report, mail a daily digest."""
     ctx.ensure_object(dict)["config_path"] = config_path
+    ctx.obj["verbose"] = verbose
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -113,8 +141,24 @@ def parse(files: tuple[Path, ...], as_json: bool) -> None:
 @click.pass_context
 def poll(ctx: click.Context) -> None:
     """Run one poll cycle over every configured IMAP folder and print the counts."""
-    settings_of(ctx)
-    not_built("the IMAP poller (issue 5)")
+    from ingest.config import require
+    from ingest.poll import PollError, poll_once
+
+    settings = settings_of(ctx)
+    try:
+        require(settings, "imap_host", "imap_user", "imap_password")
+    except SettingsError as exc:
+        fail(str(exc), 2)
+    try:
+        summary = poll_once(settings, session_factory_of(ctx))
+    except PollError as exc:
+        fail(f"poll failed: {exc}", 1)
+    if summary.skipped_locked:
+        click.echo("skipped: another process is polling this mailbox right now")
+        return
+    for folder, counts in summary.folders.items():
+        click.echo(f"{folder}: {format_counts(counts.as_dict())}")
+    click.echo(f"total: {format_counts(summary.counts.as_dict())}")
 
 
 @main.command("import")
@@ -122,8 +166,10 @@ def poll(ctx: click.Context) -> None:
 @click.pass_context
 def import_(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """Import .eml files, folders of them, Maildirs or mbox files through the same pipeline."""
-    settings_of(ctx)
-    not_built("the file importer (issue 5)")
+    from ingest.poll import import_paths
+
+    summary = import_paths(settings_of(ctx), session_factory_of(ctx), paths)
+    click.echo(format_counts(summary.counts.as_dict()))
 
 
 @main.command()
@@ -268,8 +314,20 @@ def failures_ignore(ctx: click.Context, failure_id: int, note: str) -> None:
 @click.pass_context
 def reparse(ctx: click.Context, failure_ids: tuple[int, ...], all_failures: bool) -> None:
     """Parse stored attachments again (after a parser fix or once LibreOffice is installed)."""
-    settings_of(ctx)
-    not_built("reparse (issue 5)")
+    from ingest.reparse import reparse as reparse_failures
+
+    if not failure_ids and not all_failures:
+        fail("name failure IDs or pass --all-failures", 2)
+    settings = settings_of(ctx)
+    summary = reparse_failures(
+        session_factory_of(ctx), list(failure_ids) or None, tz=settings.tz, soffice=settings.soffice
+    )
+    for failure_id, what in summary.details:
+        click.echo(f"#{failure_id}: {what}")
+    click.echo(
+        f"tried {summary.tried}, fixed {summary.fixed}, still failing {summary.still_failing}; "
+        f"new reports {summary.new_reports}, new versions {summary.new_versions}, duplicates {summary.duplicates}"
+    )
 
 
 @main.command()
@@ -332,8 +390,17 @@ def export(ctx: click.Context, file: Path, since: str | None) -> None:
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the service: poll every INTAKE_POLL_MINUTES, send the digest daily at INTAKE_DIGEST_TIME."""
-    settings_of(ctx)
-    not_built("the scheduler (issue 7)")
+    import scheduler
+    from ingest.config import require
+    from ingest.logs import setup_logging
+
+    settings = settings_of(ctx)
+    try:
+        require(settings, "imap_host", "imap_user", "imap_password")
+    except SettingsError as exc:
+        fail(str(exc), 2)
+    setup_logging(settings, logging.DEBUG if ctx.obj.get("verbose") else logging.INFO)
+    sys.exit(scheduler.run_service(settings))
 
 
 @main.command()
@@ -341,7 +408,50 @@ def run(ctx: click.Context) -> None:
 @click.pass_context
 def demo(ctx: click.Context, keep: bool) -> None:
     """Run the pipeline on the bundled samples/ into var/demo/ and print what it found."""
-    not_built("the pipeline (issues 3-5)")
+    import dataclasses
+    import shutil
+
+    from ingest.digest.run import run_digest
+    from ingest.poll import import_paths
+    from store import failures as store_failures
+    from store import queries
+    from store.db import open_store
+
+    samples = Path(__file__).resolve().parent / "samples" / "mail"
+    if not samples.is_dir():
+        fail(f"{samples} is missing: the demo needs the bundled sample mailbox", 1)
+    base = settings_of(ctx)
+    demo_dir = base.data_dir / "demo"
+    if demo_dir.exists() and not keep:
+        shutil.rmtree(demo_dir)
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    settings = dataclasses.replace(
+        base, data_dir=demo_dir, database_url=f"sqlite:///{(demo_dir / 'intake.sqlite3').as_posix()}",
+        smtp_host="", digest_to=base.digest_to or ("szlgbjdjc@163.com",),
+        digest_from=base.digest_from or "intake@localhost",
+    )
+    factory = open_store(settings.effective_database_url)
+    paths = sorted(samples.glob("*.eml"))
+    summary = import_paths(settings, factory, paths)
+    click.echo(f"导入示例邮件 {len(paths)} 封：{format_counts(summary.counts.as_dict())}")
+    with factory() as session:
+        rows = queries.current_reports(session)
+        open_failures = store_failures.list_failures(session)
+    click.echo(f"\n情况表 {len(rows)} 份：")
+    for r in rows:
+        when = r.activity_date.isoformat() if r.activity_date else "日期未知"
+        late = "（逾期）" if r.late else ""
+        click.echo(
+            f"  #{r.id} v{r.version} {r.org_name}｜{r.headcount if r.headcount is not None else '人数不明'}人"
+            f"｜{when}{late}｜{r.contact_person} {r.contact_phone}｜附件 {r.attachment}"
+        )
+    click.echo(f"\n待处理 {len(open_failures)} 项：")
+    for f in open_failures:
+        click.echo(f"  #{f.id} [{f.kind}] {f.sender}｜{f.subject}｜{f.filename or '（无附件）'}：{f.message}")
+    days = sorted({r.received_at.astimezone(settings.tz).date() for r in rows})
+    if days:
+        outcome = run_digest(settings, factory, days[-1], mode="dry-run", out=base.data_dir / "outbox", force=True)
+        click.echo(f"\n{days[-1].isoformat()} 的日报已写入：" + "、".join(str(p) for p in outcome.paths))
 
 
 @main.command()

@@ -2,14 +2,144 @@
 
 from __future__ import annotations
 
+import logging
+import signal
 import sys
+import threading
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from ingest.digest.run import due_days, run_digest
+
+from ingest.config import Settings, SettingsError, load_settings
+from ingest.logs import setup_logging
+from ingest.poll import PollError, poll_once
+from store import locks
+from store.db import open_store
+from store.session import SessionFactory, engine_of
+
+log = logging.getLogger("scheduler")
+
+POLL_JOB = "poll"
+DIGEST_JOB = "digest"
 
 
-def main() -> int:
-    """Entry point of `python scheduler.py`: the same as `intake run`."""
-    print("intake: the scheduler (issue 7) is not built yet; this command does nothing until it is.",
-          file=sys.stderr)
-    return 3
+def poll_job(settings: Settings, session_factory: SessionFactory, stop: threading.Event) -> None:
+    """One poll cycle; any failure is logged with its cause and retried at the next run."""
+    try:
+        summary = poll_once(settings, session_factory, stop=stop.is_set)
+    except PollError as exc:
+        log.error("poll failed: %s (retrying at the next run)", exc)
+        return
+    except Exception:
+        log.exception("poll crashed (retrying at the next run)")
+        return
+    if summary.skipped_locked:
+        log.info("poll skipped: another process is polling this mailbox")
+        return
+    c = summary.counts
+    log.info(
+        "poll done: %s messages, %s new reports, %s new versions, %s duplicates, %s failures, %s ignored",
+        c.messages, c.new_reports, c.new_versions, c.duplicates, c.failures, c.ignored,
+    )
+
+
+def days_to_send(settings: Settings, session_factory: SessionFactory, now: datetime) -> list[date]:
+    """Days whose digest is due now: yesterday once the digest time has passed, and any day missed before it."""
+    local = now.astimezone(settings.tz)
+    yesterday = local.date() - timedelta(days=1)
+    ready = local.time() >= settings.digest_time
+    return [d for d in due_days(settings, session_factory, now) if d < yesterday or (d == yesterday and ready)]
+
+
+def digest_job(settings: Settings, session_factory: SessionFactory, stop: threading.Event) -> None:
+    """Send every due digest, oldest first, under a lock so two instances never both send one."""
+    engine = engine_of(session_factory)
+    try:
+        with locks.mailbox_lock(engine, "digest") as got:
+            if not got:
+                log.info("digest skipped: another process is sending it")
+                return
+            for day in days_to_send(settings, session_factory, datetime.now(settings.tz)):
+                if stop.is_set():
+                    return
+                outcome = run_digest(settings, session_factory, day, mode=None, out=None, force=False)
+                log.info("digest %s: sent=%s %s", day.isoformat(), outcome.sent, outcome.skipped_reason or "")
+    except Exception:
+        log.exception("digest job failed (retrying at the next run)")
+
+
+def build_scheduler(
+    settings: Settings, session_factory: SessionFactory, stop: threading.Event
+) -> tuple[BlockingScheduler, ThreadPoolExecutor]:
+    """The two jobs: poll every INTAKE_POLL_MINUTES (first one now), digest daily at INTAKE_DIGEST_TIME."""
+    executor = ThreadPoolExecutor(max_workers=2)
+    scheduler = BlockingScheduler(timezone=settings.tz, executors={"default": executor})
+    interval = max(1, round(settings.poll_minutes * 60))
+    scheduler.add_job(
+        poll_job, IntervalTrigger(seconds=interval, timezone=settings.tz), args=(settings, session_factory, stop),
+        id=POLL_JOB, name="poll the mailbox", max_instances=1, coalesce=True,
+        misfire_grace_time=interval, next_run_time=datetime.now(settings.tz),
+    )
+    scheduler.add_job(
+        digest_job,
+        CronTrigger(hour=settings.digest_time.hour, minute=settings.digest_time.minute, timezone=settings.tz),
+        args=(settings, session_factory, stop), id=DIGEST_JOB, name="send the daily digest",
+        max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
+    )
+    return scheduler, executor
+
+
+def run_service(settings: Settings) -> int:
+    """Run until SIGTERM or SIGINT; finish the message in hand, then exit 0."""
+    session_factory = open_store(settings.effective_database_url)
+    stop = threading.Event()
+    scheduler, executor = build_scheduler(settings, session_factory, stop)
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: stopping after the message in hand", signal.Signals(signum).name)
+        stop.set()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    # A digest missed while the service was down goes out now, not tomorrow.
+    scheduler.add_job(
+        digest_job, args=(settings, session_factory, stop), id="digest-catch-up", name="send missed digests",
+        max_instances=1, next_run_time=datetime.now(settings.tz),
+    )
+    log.info(
+        "service started: poll every %s min, digest daily at %s %s",
+        settings.poll_minutes, settings.digest_time.strftime("%H:%M"), settings.timezone,
+    )
+    scheduler.start()
+    executor.shutdown(wait=True)
+    log.info("service stopped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python scheduler.py [--config FILE]`: the same as `intake run`."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    config_path: Path | None = None
+    if len(args) == 2 and args[0] == "--config":
+        config_path = Path(args[1])
+    elif args:
+        print("usage: python scheduler.py [--config FILE]", file=sys.stderr)
+        return 2
+    try:
+        settings = load_settings(config_path)
+    except SettingsError as exc:
+        print(f"intake: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings)
+    return run_service(settings)
 
 
 if __name__ == "__main__":

@@ -80,8 +80,10 @@ def _from_files(files: Sequence[Path], folder: str, account: str, maildir: bool 
                         "(save it as .eml from Outlook to import it)", path)
             continue
         uid += 1
+        # A Maildir file's mtime is its delivery time; a loose .eml's is only when it was copied, so the
+        # pipeline takes the mail's own Date header instead.
         yield RawMessage(account=account, folder=folder, uidvalidity=0, uid=uid, raw=data,
-                         internal_date=_mtime(path))
+                         internal_date=_mtime(path) if maildir else None)
 
 
 def _from_mbox(path: Path, account: str) -> Iterator[RawMessage]:

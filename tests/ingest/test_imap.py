@@ -64,7 +64,7 @@ def test_fetch_new_yields_bodies_with_internaldate_and_leaves_every_flag_unchang
 def test_folder_is_selected_read_only_so_even_a_store_changes_nothing(dovecot_user: DovecotUser) -> None:
     _fill(dovecot_user, 1)
     with open_mailbox(dovecot_user.settings()) as mb:
-        mb.folder_state("INBOX")
+        mb.select_state("INBOX")
         assert mb.client._imap.is_readonly  # EXAMINE, not SELECT
         mb.client.add_flags([1], [b"\\Seen"])  # Dovecot answers OK but stores nothing in a read-only folder
     assert dovecot_user.flags("INBOX")[1] == ()
@@ -86,7 +86,7 @@ def test_uid_range_past_the_end_yields_nothing_although_the_server_returns_the_l
         client.delete_messages([uids[-1]])
         client.expunge()
     with open_mailbox(dovecot_user.settings()) as mb:
-        mb.folder_state("INBOX")
+        mb.select_state("INBOX")
         raw_answer = mb.client.search(["UID", f"{uids[-1]}:*"])
         assert raw_answer == [uids[1]]  # the server's quirk the adapter must filter out
         state, new = mb.new_uids("INBOX", uids[1])

@@ -1,0 +1,294 @@
+"""One message end to end: extract, classify, parse, dedup and store it in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from ingest import classify, mime
+from ingest.model import Attachment, MailContent, RawMessage
+from parsers import parse
+from parsers.kinds import FailureKind
+from parsers.model import ParsedForm, ParseResult
+from store import dedup, events, failures, messages
+from store.errors import AlreadyRecorded
+from store.records import AttachmentIn, FormIn, MessageIn
+from store.session import Session, SessionFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PipelineContext:
+    """What every message of one run shares: whose mailbox it is, our own addresses, the time zone."""
+
+    account: str
+    own_addresses: frozenset[str] = frozenset()
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    soffice: str = "soffice"
+    parse_timeout: float = 60.0
+
+
+@dataclass
+class Counts:
+    """What a run made of its messages; added up across messages and folders."""
+
+    messages: int = 0
+    skipped: int = 0
+    new_reports: int = 0
+    new_versions: int = 0
+    duplicates: int = 0
+    failures: int = 0
+    ignored: int = 0
+
+    def add(self, other: Counts) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class MessageOutcome:
+    """What one message became."""
+
+    uid: int
+    message_pk: int | None
+    outcome: str  # report | duplicate | failure | ignored | mixed | skipped
+    reason: str = ""
+    counts: Counts = field(default_factory=Counts)
+
+
+def process_message(
+    session_factory: SessionFactory,
+    raw: RawMessage,
+    ctx: PipelineContext,
+    *,
+    sync_last_uid: bool = False,
+) -> MessageOutcome:
+    """Store one message and everything found in it, committing once.
+
+    A bug anywhere in the handling is isolated: the transaction is rolled back, and in a fresh one the raw
+    message is kept with an `internal_error` failure, so a later reparse can retry it (Mailman's shunt queue).
+    """
+    try:
+        with session_factory() as session, session.begin():
+            outcome = _process(session, raw, ctx)
+            if sync_last_uid:
+                messages.set_sync_state(session, raw.account, raw.folder, raw.uidvalidity, raw.uid)
+        return outcome
+    except AlreadyRecorded:
+        log.info("uid=%s folder=%s already recorded by another writer; skipped", raw.uid, raw.folder)
+        return MessageOutcome(raw.uid, None, "skipped", counts=Counts(messages=1, skipped=1))
+    except Exception as exc:
+        log.exception("uid=%s folder=%s: processing failed; keeping it as internal_error", raw.uid, raw.folder)
+        return _shunt(session_factory, raw, ctx, exc, sync_last_uid)
+
+
+def _shunt(
+    session_factory: SessionFactory, raw: RawMessage, ctx: PipelineContext, exc: Exception, sync_last_uid: bool
+) -> MessageOutcome:
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    with session_factory() as session, session.begin():
+        if messages.already_done(session, raw.account, raw.folder, raw.uidvalidity, raw.uid):
+            return MessageOutcome(raw.uid, None, "skipped", counts=Counts(messages=1, skipped=1))
+        result = messages.record_message(session, _message_in(raw, _content_or_empty(raw.raw), ctx, False))
+        failures.record_failure(
+            session, result.message_pk, None, FailureKind.INTERNAL_ERROR.value,
+            FailureKind.INTERNAL_ERROR.message, detail,
+        )
+        messages.set_message_outcome(session, result.message_pk, "failure", FailureKind.INTERNAL_ERROR.value)
+        if sync_last_uid:
+            messages.set_sync_state(session, raw.account, raw.folder, raw.uidvalidity, raw.uid)
+    return MessageOutcome(raw.uid, result.message_pk, "failure", "internal_error", Counts(messages=1, failures=1))
+
+
+def _content_or_empty(raw: bytes) -> MailContent:
+    """The decoded headers if extraction works at all, else nothing: the raw bytes are kept either way."""
+    try:
+        return mime.extract(raw)
+    except Exception:
+        return MailContent()
+
+
+def _received_at(raw: RawMessage, content: MailContent) -> datetime:
+    when = raw.internal_date or content.sent_at or datetime.now(UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when
+
+
+def _message_in(raw: RawMessage, content: MailContent, ctx: PipelineContext, correction: bool) -> MessageIn:
+    return MessageIn(
+        account=raw.account,
+        folder=raw.folder,
+        uidvalidity=raw.uidvalidity,
+        uid=raw.uid,
+        message_id=content.message_id,
+        sender_address=content.sender_address,
+        sender_name=content.sender_name,
+        subject=content.subject,
+        sent_at=content.sent_at,
+        received_at=_received_at(raw, content),
+        raw=raw.raw,
+        correction=correction,
+    )
+
+
+def _attachment_in(att: Attachment, result: ParseResult | None) -> AttachmentIn:
+    return AttachmentIn(
+        filename=att.filename,
+        content_type=att.content_type,
+        detected_format=result.detected_format if result else "",
+        data=att.data,
+        sha256=att.sha256,
+        origin=att.origin,
+    )
+
+
+def form_in(form: ParsedForm) -> FormIn:
+    """The store's plain view of a parsed form."""
+    return FormIn(
+        org_name=form.org_name,
+        headcount=form.headcount,
+        headcount_text=form.headcount_text,
+        agenda=tuple(form.agenda),
+        summary=form.summary,
+        contact_person=form.contact_person,
+        contact_phone=form.contact_phone,
+        activity_date=form.activity_date,
+        warnings=tuple(form.warnings),
+    )
+
+
+def _process(session: Session, raw: RawMessage, ctx: PipelineContext) -> MessageOutcome:
+    counts = Counts(messages=1)
+    if messages.already_done(session, raw.account, raw.folder, raw.uidvalidity, raw.uid):
+        counts.skipped = 1
+        return MessageOutcome(raw.uid, None, "skipped", counts=counts)
+    content = mime.extract(raw.raw)
+    tag = content.message_id or f"uid={raw.uid}"
+    correction = classify.is_correction(content)
+    result = messages.record_message(session, _message_in(raw, content, ctx, correction))
+    pk = result.message_pk
+
+    if result.duplicate_of is not None:
+        for att in content.attachments:
+            dedup.record_attachment(session, pk, _attachment_in(att, None))
+        counts.duplicates = 1
+        messages.set_message_outcome(session, pk, "duplicate", f"message {result.duplicate_of}")
+        log.info("%s: duplicate of message %s", tag, result.duplicate_of)
+        return MessageOutcome(raw.uid, pk, "duplicate", counts=counts)
+
+    reason = classify.ignore_reason(content, ctx.own_addresses)
+    if reason is not None:
+        for att in content.attachments:
+            dedup.record_attachment(session, pk, _attachment_in(att, None))
+        return _ignore(session, raw, pk, reason, counts, tag)
+
+    ref_date = _received_at(raw, content).astimezone(ctx.tz).date()
+    outcome = _handle_attachments(session, pk, content, ref_date, correction, ctx, counts, tag)
+    if outcome is not None:
+        return MessageOutcome(raw.uid, pk, outcome[0], outcome[1], counts)
+    return _ignore(session, raw, pk, "out_of_scope", counts, tag)
+
+
+def _ignore(
+    session: Session, raw: RawMessage, pk: int, reason: str, counts: Counts, tag: str
+) -> MessageOutcome:
+    events.record_ignored(session, pk, reason)
+    messages.set_message_outcome(session, pk, "ignored", reason)
+    counts.ignored = 1
+    log.info("%s: ignored (%s)", tag, reason)
+    return MessageOutcome(raw.uid, pk, "ignored", reason, counts)
+
+
+def _handle_attachments(
+    session: Session,
+    pk: int,
+    content: MailContent,
+    ref_date: date,
+    correction: bool,
+    ctx: PipelineContext,
+    counts: Counts,
+    tag: str,
+) -> tuple[str, str] | None:
+    """Parse and store every attachment; return (outcome, reason), or None when the mail is out of scope."""
+    problems = dict(content.problems)
+    not_forms: list[int] = []
+    made = dups = fails = 0
+    for att in content.attachments:
+        problem = problems.get(att.origin or att.filename)
+        parsed = None if problem else parse(
+            att.data, att.filename, ref_date, soffice=ctx.soffice, timeout=ctx.parse_timeout
+        )
+        stored = dedup.record_attachment(session, pk, _attachment_in(att, parsed))
+        if stored.duplicate_of is not None:
+            dups += 1
+            log.info("%s: attachment %r duplicates attachment %s", tag, att.filename, stored.duplicate_of)
+            continue
+        if problem:
+            kind = FailureKind(problem)
+            failures.record_failure(session, pk, stored.attachment_pk, kind.value, kind.message, att.origin)
+            fails += 1
+            continue
+        assert parsed is not None
+        if parsed.failure is not None:
+            if parsed.failure.kind == FailureKind.NOT_A_FORM:
+                not_forms.append(stored.attachment_pk)
+                continue
+            kind = parsed.failure.kind
+            failures.record_failure(session, pk, stored.attachment_pk, kind.value, kind.message, parsed.failure.detail)
+            log.info("%s: attachment %r failed: %s", tag, att.filename, kind.value)
+            fails += 1
+            continue
+        for form in parsed.forms:
+            res = dedup.record_form(session, pk, stored.attachment_pk, form_in(form), correction)
+            log.info("%s: %r -> %s (report %s v%s)", tag, form.org_name, res.outcome, res.report_pk, res.version_no)
+            if res.outcome == "new_report":
+                counts.new_reports += 1
+                made += 1
+            elif res.outcome == "new_version":
+                counts.new_versions += 1
+                made += 1
+            else:
+                dups += 1
+
+    if made == 0 and dups == 0 and fails == 0:
+        return _no_form(session, pk, content, not_forms, counts, tag)
+    counts.duplicates += dups
+    counts.failures += fails
+    kinds = [k for k, n in (("report", made), ("duplicate", dups), ("failure", fails)) if n]
+    outcome = kinds[0] if len(kinds) == 1 else "mixed"
+    messages.set_message_outcome(session, pk, outcome)
+    return outcome, ""
+
+
+def _no_form(
+    session: Session, pk: int, content: MailContent, not_forms: list[int], counts: Counts, tag: str
+) -> tuple[str, str] | None:
+    """Nothing parsed: a cloud link, a missing attachment, attachments without a form, or out of scope."""
+    if content.cloud_links:
+        kind = FailureKind.CLOUD_ATTACHMENT
+        detail = "\n".join(content.cloud_links)
+        attachment_pk: int | None = None
+    elif not classify.mentions_campaign(content):
+        return None
+    elif not_forms:
+        kind, detail, attachment_pk = FailureKind.NOT_A_FORM, "", not_forms[0]
+    else:
+        kind, detail, attachment_pk = FailureKind.NO_ATTACHMENT, "", None
+    failures.record_failure(session, pk, attachment_pk, kind.value, kind.message, detail)
+    messages.set_message_outcome(session, pk, "failure", kind.value)
+    counts.failures += 1
+    log.info("%s: failure %s", tag, kind.value)
+    return "failure", kind.value
+
+
+def own_addresses(*addresses: str) -> frozenset[str]:
+    """Our own addresses, lower-cased, for recognising our digests coming back."""
+    return frozenset(a.strip().lower() for a in addresses if a and "@" in a)

@@ -1,0 +1,201 @@
+"""One message end to end through the pipeline into a real store (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import ingest.pipeline as pipeline_module
+from ingest.model import RawMessage
+from ingest.pipeline import MessageOutcome, PipelineContext, process_message
+from ingest.reparse import reparse
+from store import failures as store_failures
+from store import queries
+from store.session import SessionFactory
+from tests.builders import DOCX, branch_mail, form_docx, png_photo
+
+ACCOUNT = "szlgbjdjc@163.com"
+CST_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def ctx() -> PipelineContext:
+    return PipelineContext(account=ACCOUNT, own_addresses=frozenset({ACCOUNT}))
+
+
+@pytest.fixture
+def feed(session_factory: SessionFactory, ctx: PipelineContext) -> Callable[..., MessageOutcome]:
+    """Process raw bytes as the next UID of INBOX; returns what the message became."""
+    state = {"uid": 0}
+
+    def _feed(raw: bytes, uid: int | None = None) -> MessageOutcome:
+        state["uid"] = uid if uid is not None else state["uid"] + 1
+        message = RawMessage(ACCOUNT, "INBOX", 7, state["uid"], raw, datetime(2020, 5, 13, 2, 0, tzinfo=UTC))
+        return process_message(session_factory, message, ctx, sync_last_uid=True)
+
+    return _feed
+
+
+def test_a_mailed_docx_form_becomes_one_report_with_every_field(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+) -> None:
+    out = feed(branch_mail(attachments=[("主题党日活动情况表.docx", form_docx(), DOCX)]))
+    assert out.outcome == "report"
+    assert out.counts.new_reports == 1
+    with session_factory() as session:
+        (row,) = queries.current_reports(session)
+    assert row.org_name == "苏州市财政局离退休干部党支部"
+    assert row.headcount == 25
+    assert row.agenda == ("1. 重温入党誓词", "2. 参观苏州革命博物馆")
+    assert row.contact_person == "李华"
+    assert row.contact_phone == "13913571234"
+    assert row.activity_date is not None and row.activity_date.isoformat() == "2020-05-12"
+    assert row.attachment == "主题党日活动情况表.docx"
+    assert row.version == 1
+    assert row.late is False
+
+
+def test_the_same_uid_twice_is_skipped_not_stored_again(feed: Callable[..., MessageOutcome]) -> None:
+    raw = branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)])
+    assert feed(raw, uid=5).outcome == "report"
+    again = feed(raw, uid=5)
+    assert again.outcome == "skipped"
+    assert again.counts.new_reports == 0
+
+
+def test_the_same_message_id_under_a_new_uid_is_a_duplicate_message(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+) -> None:
+    raw = branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)], message_id="<same@163.com>")
+    feed(raw)
+    second = feed(raw)
+    assert second.outcome == "duplicate"
+    with session_factory() as session:
+        assert len(queries.current_reports(session)) == 1
+
+
+def test_a_resend_with_the_same_attachment_bytes_is_a_duplicate_attachment(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+) -> None:
+    data = form_docx()
+    feed(branch_mail(attachments=[("情况表.docx", data, DOCX)]))
+    out = feed(branch_mail(subject="再发一次", attachments=[("情况表(1).docx", data, DOCX)]))
+    assert out.outcome == "duplicate"
+    assert out.counts.duplicates == 1
+    with session_factory() as session:
+        assert len(queries.current_reports(session)) == 1
+
+
+def test_a_correction_mail_makes_a_new_version_of_the_same_report(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+) -> None:
+    feed(branch_mail(attachments=[("情况表.docx", form_docx(headcount="25"), DOCX)]))
+    corrected = form_docx(headcount="27")
+    out = feed(branch_mail(subject="更正：主题党日活动情况表", attachments=[("情况表.docx", corrected, DOCX)]))
+    assert out.counts.new_versions == 1
+    with session_factory() as session:
+        (row,) = queries.current_reports(session)
+    assert (row.headcount, row.version) == (27, 2)
+
+
+def test_a_photo_beside_the_form_is_kept_and_is_no_failure(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+) -> None:
+    out = feed(branch_mail(attachments=[
+        ("情况表.docx", form_docx(), DOCX), ("活动照片1.png", png_photo(), "image/png"),
+    ]))
+    assert out.outcome == "report"
+    assert out.counts.failures == 0
+    with session_factory() as session:
+        assert store_failures.list_failures(session) == []
+
+
+@pytest.mark.parametrize(
+    ("mail", "kind"),
+    [
+        (branch_mail(body="情况表稍后补发。"), "no_attachment"),
+        (branch_mail(attachments=[("活动照片.png", png_photo(), "image/png")]), "not_a_form"),
+        (branch_mail(attachments=[("情况表.docx", form_docx()[:2000], DOCX)]), "corrupt"),
+        (
+            branch_mail(body="超大附件：主题党日情况表.docx 下载地址 https://mail.qq.com/cgi-bin/ftnExs_download?k=abc"),
+            "cloud_attachment",
+        ),
+    ],
+    ids=["no-attachment", "photo-only", "truncated-docx", "cloud-link"],
+)
+def test_a_mail_that_gives_no_form_becomes_one_failure_of_its_kind(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory, mail: bytes, kind: str
+) -> None:
+    out = feed(mail)
+    assert out.outcome == "failure"
+    with session_factory() as session:
+        (failure,) = store_failures.list_failures(session)
+    assert failure.kind == kind
+    assert failure.message  # the Chinese line for staff
+    assert failure.status == "open"
+
+
+def test_mail_about_something_else_is_ignored_as_out_of_scope(feed: Callable[..., MessageOutcome]) -> None:
+    out = feed(branch_mail(subject="周末聚餐通知", body="周六中午聚餐，请准时参加。"))
+    assert (out.outcome, out.reason) == ("ignored", "out_of_scope")
+
+
+def test_an_auto_reply_is_ignored_not_a_failure(feed: Callable[..., MessageOutcome]) -> None:
+    out = feed(branch_mail(
+        subject="自动回复：主题党日活动情况表", body="您好，我已休假，返回后回复。",
+        headers=[("Auto-Submitted", "auto-replied")],
+    ))
+    assert (out.outcome, out.reason) == ("ignored", "auto_reply")
+
+
+def test_a_bug_while_parsing_keeps_the_mail_as_internal_error_and_reparse_recovers_it(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_a: object, **_k: object) -> object:
+        raise RuntimeError("bug in a parser")
+
+    monkeypatch.setattr(pipeline_module, "parse", broken)
+    out = feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)]))
+    assert (out.outcome, out.reason) == ("failure", "internal_error")
+    monkeypatch.undo()
+    with session_factory() as session:
+        (failure,) = store_failures.list_failures(session)
+    assert failure.kind == "internal_error"
+    assert "bug in a parser" in failure.detail
+
+
+def test_reparse_turns_a_fixed_failure_into_a_report_and_resolves_it(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from parsers.kinds import FailureKind
+    from parsers.model import Failure, ParseResult
+
+    monkeypatch.setattr(
+        pipeline_module, "parse", lambda *_a, **_k: ParseResult(failure=Failure(FailureKind.CONVERTER_MISSING))
+    )
+    feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)]))
+    monkeypatch.undo()
+    with session_factory() as session:
+        (failure,) = store_failures.list_failures(session)
+    assert failure.kind == "converter_missing"
+    summary = reparse(session_factory, None, tz=CST_ZONE)
+    assert (summary.fixed, summary.new_reports) == (1, 1)
+    with session_factory() as session:
+        assert store_failures.list_failures(session) == []
+        assert len(queries.current_reports(session)) == 1
+
+
+def test_every_public_corpus_mail_ends_as_report_failure_or_ignored(
+    corpus_dir: Path, session_factory: SessionFactory, ctx: PipelineContext
+) -> None:
+    paths = sorted((corpus_dir / "mail").iterdir())
+    assert len(paths) > 100
+    for uid, path in enumerate(paths, start=1):
+        raw = RawMessage(ACCOUNT, "corpus", 1, uid, path.read_bytes())
+        out = process_message(session_factory, raw, ctx)
+        assert out.outcome in {"report", "failure", "ignored", "duplicate", "mixed"}, path.name
+        assert out.reason != "internal_error", f"{path.name}: the pipeline itself crashed"
