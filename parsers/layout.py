@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from parsers.fields import (
     FORM_FIELDS,
@@ -82,8 +83,7 @@ def _meaningful(value: str) -> bool:
     return any(line.strip() and not _BARE_NUMBERING.match(line) for line in value.splitlines())
 
 
-@dataclass(frozen=True)
-class _Event:
+class _Event(NamedTuple):
     field: Field
     value: str
     key: object
@@ -107,6 +107,8 @@ def _distinct(row: list[Cell]) -> list[tuple[int, Cell]]:
 
 def _header_fields(cells: list[tuple[int, Cell]]) -> dict[int, Field] | None:
     """Columns of a roll-up header row (党组织名称 | 人数 | 议程 | …), or None when the row is not one."""
+    if len(cells) < MIN_LABELS:
+        return None
     labels = [(col, label_of(cell.text)) for col, cell in cells]
     fields = [fld for _, fld in labels if fld is not None]
     if len(fields) < MIN_LABELS or len(set(fields)) < MIN_LABELS or len(set(fields)) != len(fields):
@@ -258,7 +260,7 @@ def _events(blocks: Iterable[Block], deadline: Deadline) -> Iterator[_Event]:
         nonlocal last_kind
         for event in events:
             if last_kind is not None and last_kind != kind:
-                event = replace(event, new_form=True)
+                event = event._replace(new_form=True)
             last_kind = kind
             yield event
 
