@@ -127,3 +127,14 @@ def test_html_table_saved_as_xls_is_read_through_libreoffice(soffice: str) -> No
     result = parse(html, "情况表.xls", REF)
     assert result.detected_format == "html"
     assert_filled_values(result.forms[0])
+
+
+def test_conversions_from_several_threads_take_turns_and_all_succeed(legacy_files: dict[str, bytes]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [("rtf", "情况表.rtf"), ("doc", "情况表.doc"), ("odt", "情况表.odt")]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda job: parse(legacy_files[job[0]], job[1], REF), jobs))
+    for result in results:
+        assert result.failure is None, result.failure
+        assert_filled_values(result.forms[0])
