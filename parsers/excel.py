@@ -1,4 +1,4 @@
-"""Read every sheet of an .xlsx/.xlsm (openpyxl, full mode) or .xls/.et/.ods (python-calamine) into grids."""
+"""Turn workbook sheets into grids: .xlsx/.xlsm through openpyxl (full mode), .xls/.et/.ods through calamine."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Read a .docx body into blocks straight from its XML: merges, nested tables, content controls, revisions, text boxes.
+"""Read a .docx body into blocks from its XML: merges, nested tables, content controls, revisions, text boxes.
 
 python-docx's high-level API loses text held in content controls, text boxes and insertions, so this walks the
 WordprocessingML tree with lxml (qualified names from python-docx's oxml layer) and reads only the main part.
@@ -15,7 +15,7 @@ from lxml import etree
 
 from parsers.fields import inline_pairs, label_of
 from parsers.layout import Block, Cell, TableBlock, TextBlock, pad
-from parsers.limits import Deadline, check_zip, read_member
+from parsers.limits import Deadline, LimitExceeded, check_zip, read_member
 from parsers.safexml import parse_xml
 
 _P = qn("w:p")
@@ -185,8 +185,6 @@ class _Walker:
             row.extend(Cell("") for _ in range(after))
             self.cells += len(row)
             if self.cells > _MAX_CELLS:
-                from parsers.limits import LimitExceeded
-
                 raise LimitExceeded(f"document tables have more than {_MAX_CELLS} cells")
             rows.append(row)
         return [TableBlock(pad(rows)), *nested]
