@@ -36,15 +36,16 @@ def format_counts(counts: dict[str, int]) -> str:
 
 
 def session_factory_of(ctx: click.Context) -> SessionFactory:
-    """The store for this run's settings, schema brought to head."""
+    """The store for this run's settings, schema brought to head; an unreachable database is one line, exit 1."""
     from store.db import open_store
+    from store.errors import StoreError
 
     obj = ctx.ensure_object(dict)
     if "session_factory" not in obj:
-        settings = settings_of(ctx)
-        if not settings.database_url:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-        obj["session_factory"] = open_store(settings.effective_database_url)
+        try:
+            obj["session_factory"] = open_store(settings_of(ctx).effective_database_url)
+        except StoreError as exc:
+            fail(str(exc), 1)
     factory: SessionFactory = obj["session_factory"]
     return factory
 
@@ -182,8 +183,6 @@ def reports(ctx: click.Context, as_json: bool, since: str | None, all_versions: 
     import json
     from datetime import date
 
-    from store.db import open_store
-    from store.errors import StoreError
     from store.present import report_json, report_line
     from store.queries import current_reports
 
@@ -191,14 +190,9 @@ def reports(ctx: click.Context, as_json: bool, since: str | None, all_versions: 
     try:
         since_day = date.fromisoformat(since) if since else None
     except ValueError:
-        click.echo(f"intake: --since expects a date like 2026-05-01, got {since!r}", err=True)
-        sys.exit(2)
-    try:
-        with open_store(settings.effective_database_url)() as session:
-            rows = current_reports(session, since=since_day, all_versions=all_versions, tz=settings.tz)
-    except StoreError as exc:
-        click.echo(f"intake: {exc}", err=True)
-        sys.exit(1)
+        fail(f"--since expects a date like 2026-05-01, got {since!r}", 2)
+    with session_factory_of(ctx)() as session:
+        rows = current_reports(session, since=since_day, all_versions=all_versions, tz=settings.tz)
     if as_json:
         click.echo(json.dumps([report_json(r, settings.tz) for r in rows], ensure_ascii=False, indent=2))
         return
@@ -216,18 +210,12 @@ def failures(ctx: click.Context, as_json: bool, show_all: bool) -> None:
     if ctx.invoked_subcommand is None:
         import json
 
-        from store.db import open_store
-        from store.errors import StoreError
         from store.failures import list_failures
         from store.present import failure_json, failure_line
 
         settings = settings_of(ctx)
-        try:
-            with open_store(settings.effective_database_url)() as session:
-                rows = list_failures(session, include_closed=show_all)
-        except StoreError as exc:
-            click.echo(f"intake: {exc}", err=True)
-            sys.exit(1)
+        with session_factory_of(ctx)() as session:
+            rows = list_failures(session, include_closed=show_all)
         if as_json:
             click.echo(json.dumps([failure_json(r, settings.tz) for r in rows], ensure_ascii=False, indent=2))
             return
@@ -241,21 +229,14 @@ def failures(ctx: click.Context, as_json: bool, show_all: bool) -> None:
 @click.pass_context
 def failures_show(ctx: click.Context, failure_id: int) -> None:
     """Show one failure with its message, attachment and technical detail."""
-    from store.db import open_store
-    from store.errors import StoreError
     from store.failures import get_failure
     from store.present import failure_details
 
     settings = settings_of(ctx)
-    try:
-        with open_store(settings.effective_database_url)() as session:
-            row = get_failure(session, failure_id)
-    except StoreError as exc:
-        click.echo(f"intake: {exc}", err=True)
-        sys.exit(1)
+    with session_factory_of(ctx)() as session:
+        row = get_failure(session, failure_id)
     if row is None:
-        click.echo(f"intake: no failure with id {failure_id} (see `intake failures --all`)", err=True)
-        sys.exit(1)
+        fail(f"no failure with id {failure_id} (see `intake failures --all`)", 1)
     for line in failure_details(row, settings.tz):
         click.echo(line)
 
@@ -266,21 +247,14 @@ def failures_show(ctx: click.Context, failure_id: int) -> None:
 @click.pass_context
 def failures_resolve(ctx: click.Context, failure_id: int, note: str) -> None:
     """Mark a failure resolved, with a note."""
-    from store.db import open_store
-    from store.errors import NotFound, StoreError
+    from store.errors import NotFound
     from store.failures import resolve_failure
 
-    settings = settings_of(ctx)
     try:
-        with open_store(settings.effective_database_url)() as session:
+        with session_factory_of(ctx).begin() as session:
             resolve_failure(session, failure_id, note, by="cli")
-            session.commit()
     except NotFound:
-        click.echo(f"intake: no failure with id {failure_id} (see `intake failures --all`)", err=True)
-        sys.exit(1)
-    except StoreError as exc:
-        click.echo(f"intake: {exc}", err=True)
-        sys.exit(1)
+        fail(f"no failure with id {failure_id} (see `intake failures --all`)", 1)
     click.echo(f"失败记录 {failure_id} 已标记为已解决")
 
 
@@ -290,21 +264,14 @@ def failures_resolve(ctx: click.Context, failure_id: int, note: str) -> None:
 @click.pass_context
 def failures_ignore(ctx: click.Context, failure_id: int, note: str) -> None:
     """Mark a failure ignored, with a note."""
-    from store.db import open_store
-    from store.errors import NotFound, StoreError
+    from store.errors import NotFound
     from store.failures import ignore_failure
 
-    settings = settings_of(ctx)
     try:
-        with open_store(settings.effective_database_url)() as session:
+        with session_factory_of(ctx).begin() as session:
             ignore_failure(session, failure_id, note, by="cli")
-            session.commit()
     except NotFound:
-        click.echo(f"intake: no failure with id {failure_id} (see `intake failures --all`)", err=True)
-        sys.exit(1)
-    except StoreError as exc:
-        click.echo(f"intake: {exc}", err=True)
-        sys.exit(1)
+        fail(f"no failure with id {failure_id} (see `intake failures --all`)", 1)
     click.echo(f"失败记录 {failure_id} 已标记为已忽略")
 
 
@@ -342,7 +309,7 @@ def digest(ctx: click.Context, day: str | None, mode: str | None, out: Path | No
     from datetime import datetime, timedelta
 
     from ingest.digest.compose import ComposeError
-    from ingest.digest.run import describe, parse_day, run_digest, session_factory_for
+    from ingest.digest.run import describe, parse_day, run_digest
     from ingest.digest.send import DigestSendError
 
     settings = settings_of(ctx)
@@ -356,7 +323,7 @@ def digest(ctx: click.Context, day: str | None, mode: str | None, out: Path | No
         click.echo("intake: --send needs INTAKE_SMTP_HOST (and INTAKE_SMTP_USER/PASSWORD); or use --dry-run", err=True)
         sys.exit(2)
     try:
-        outcome = run_digest(settings, session_factory_for(settings), target, mode=mode, out=out, force=force,
+        outcome = run_digest(settings, session_factory_of(ctx), target, mode=mode, out=out, force=force,
                              now=now)
     except (DigestSendError, ComposeError, OSError) as exc:
         click.echo(f"intake: digest for {target.isoformat()} not done: {exc}", err=True)
@@ -370,7 +337,7 @@ def digest(ctx: click.Context, day: str | None, mode: str | None, out: Path | No
 @click.pass_context
 def export(ctx: click.Context, file: Path, since: str | None) -> None:
     """Write the 汇总表 of current reports to an .xlsx file."""
-    from ingest.digest.run import export_summary, parse_day, session_factory_for
+    from ingest.digest.run import export_summary, parse_day
 
     settings = settings_of(ctx)
     try:
@@ -379,7 +346,7 @@ def export(ctx: click.Context, file: Path, since: str | None) -> None:
         click.echo(f"intake: {exc}", err=True)
         sys.exit(2)
     try:
-        count = export_summary(settings, session_factory_for(settings), file, since_day)
+        count = export_summary(settings, session_factory_of(ctx), file, since_day)
     except OSError as exc:
         click.echo(f"intake: cannot write {file}: {exc.strerror or exc}", err=True)
         sys.exit(1)

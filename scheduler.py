@@ -6,7 +6,7 @@ import logging
 import signal
 import sys
 import threading
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 
@@ -14,14 +14,13 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from ingest.digest.run import due_days, run_digest
 
 from ingest.config import Settings, SettingsError, load_settings
+from ingest.digest.run import due_days, run_digest
 from ingest.logs import setup_logging
 from ingest.poll import PollError, poll_once
-from store import locks
 from store.db import open_store
-from store.session import SessionFactory, engine_of
+from store.session import SessionFactory
 
 log = logging.getLogger("scheduler")
 
@@ -49,27 +48,14 @@ def poll_job(settings: Settings, session_factory: SessionFactory, stop: threadin
     )
 
 
-def days_to_send(settings: Settings, session_factory: SessionFactory, now: datetime) -> list[date]:
-    """Days whose digest is due now: yesterday once the digest time has passed, and any day missed before it."""
-    local = now.astimezone(settings.tz)
-    yesterday = local.date() - timedelta(days=1)
-    ready = local.time() >= settings.digest_time
-    return [d for d in due_days(settings, session_factory, now) if d < yesterday or (d == yesterday and ready)]
-
-
 def digest_job(settings: Settings, session_factory: SessionFactory, stop: threading.Event) -> None:
-    """Send every due digest, oldest first, under a lock so two instances never both send one."""
-    engine = engine_of(session_factory)
+    """Send every due digest, oldest first (run_digest's per-day lock keeps two instances from both sending)."""
     try:
-        with locks.mailbox_lock(engine, "digest") as got:
-            if not got:
-                log.info("digest skipped: another process is sending it")
+        for day in due_days(settings, session_factory, datetime.now(settings.tz)):
+            if stop.is_set():
                 return
-            for day in days_to_send(settings, session_factory, datetime.now(settings.tz)):
-                if stop.is_set():
-                    return
-                outcome = run_digest(settings, session_factory, day, mode=None, out=None, force=False)
-                log.info("digest %s: sent=%s %s", day.isoformat(), outcome.sent, outcome.skipped_reason or "")
+            outcome = run_digest(settings, session_factory, day, mode=None, out=None, force=False)
+            log.info("digest %s: sent=%s %s", day.isoformat(), outcome.sent, outcome.skipped_reason)
     except Exception:
         log.exception("digest job failed (retrying at the next run)")
 

@@ -14,7 +14,6 @@ from ingest.digest.outbox import outbox_paths, write_outbox
 from ingest.digest.render import STALE_POLL_AFTER, render_digest, xlsx_filename
 from ingest.digest.send import DigestSendError, send_digest
 from ingest.digest.xlsx import summary_xlsx_bytes, write_summary_xlsx
-from store.db import open_store
 from store.events import digest_sent, last_digest_run, record_digest_run
 from store.locks import mailbox_lock as digest_lock
 from store.queries import current_reports, digest_facts
@@ -177,13 +176,6 @@ def due_days(settings: Settings, session_factory: SessionFactory, now: datetime)
         if last is not None and last.day >= latest:
             candidates = [latest]  # e.g. an older day was forced again later: still check the latest
         return [d for d in candidates if not already_done(session, d, mode, out_dir)]
-
-
-def session_factory_for(settings: Settings) -> SessionFactory:
-    """The store for these settings (the default SQLite file's folder made), schema at head."""
-    if not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return open_store(settings.effective_database_url)
 
 
 def export_summary(settings: Settings, session_factory: SessionFactory, path: Path, since: date | None = None) -> int:
