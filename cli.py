@@ -433,10 +433,24 @@ def config(ctx: click.Context) -> None:
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def status(ctx: click.Context, as_json: bool) -> None:
+@click.option("--no-mailbox", is_flag=True, help="Do not log in to the mailbox to check it.")
+def status(ctx: click.Context, as_json: bool, no_mailbox: bool) -> None:
     """Show last polls, next runs, open failures, the last digest, and whether DB and mailbox answer."""
-    settings_of(ctx)
-    not_built("status (issue 7)")
+    import json
+    from datetime import UTC, datetime
+
+    from ingest.status import as_json as status_json
+    from ingest.status import as_lines, gather
+
+    settings = settings_of(ctx)
+    found = gather(settings, datetime.now(UTC), check_mailbox=not no_mailbox)
+    if as_json:
+        click.echo(json.dumps(status_json(found, settings), ensure_ascii=False, indent=2))
+    else:
+        for line in as_lines(found, settings):
+            click.echo(line)
+    if not found.database_ok or found.mailbox_ok is False:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

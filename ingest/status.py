@@ -1,0 +1,150 @@
+"""How the service is doing: last polls per folder, next runs, open failures, last digest, DB and mailbox."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from ingest.config import Settings
+from ingest.imap import open_mailbox
+from ingest.imap_errors import MailboxError
+from store import events, queries
+from store.db import open_store
+from store.errors import StoreError
+from store.session import SessionFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FolderStatus:
+    folder: str
+    last_poll_at: datetime | None
+    ok: bool
+    error: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Status:
+    """One look at the service, for `intake status` (text or JSON)."""
+
+    now: datetime
+    database_ok: bool
+    database_error: str
+    mailbox_ok: bool | None  # None: not checked (no IMAP settings)
+    mailbox_error: str
+    folders: tuple[FolderStatus, ...]
+    next_poll_at: datetime
+    next_digest_at: datetime
+    open_failures: int
+    counts: dict[str, int]
+    last_digest_day: str
+    last_digest_sent_at: datetime | None
+    last_digest_to: tuple[str, ...]
+
+
+def next_digest_time(settings: Settings, now: datetime) -> datetime:
+    local = now.astimezone(settings.tz)
+    at = datetime.combine(local.date(), settings.digest_time, settings.tz)
+    return at if at > local else at + timedelta(days=1)
+
+
+def _check_mailbox(settings: Settings) -> tuple[bool | None, str]:
+    if not (settings.imap_host and settings.imap_user and settings.imap_password):
+        return None, "IMAP not configured (INTAKE_IMAP_HOST, INTAKE_IMAP_USER, INTAKE_IMAP_PASSWORD)"
+    try:
+        with open_mailbox(settings, retry_delays=()) as mailbox:
+            for folder in settings.imap_folders:
+                mailbox.folder_state(folder)
+    except MailboxError as exc:
+        return False, str(exc).splitlines()[0]
+    return True, ""
+
+
+def _folders(settings: Settings, session_factory: SessionFactory) -> tuple[tuple[FolderStatus, ...], datetime | None]:
+    with session_factory() as session:
+        polls = events.last_polls(session, limit=200)
+    newest: dict[str, FolderStatus] = {}
+    last_run: datetime | None = None
+    for p in polls:  # newest first
+        last_run = last_run or p.started_at
+        if p.folder not in newest:
+            newest[p.folder] = FolderStatus(p.folder, p.finished_at, p.ok, p.error, dict(p.counts))
+    wanted = [*settings.imap_folders, *(f for f in newest if f not in settings.imap_folders)]
+    return tuple(newest.get(f, FolderStatus(f, None, False, "never polled")) for f in wanted), last_run
+
+
+def gather(settings: Settings, now: datetime, *, check_mailbox: bool = True) -> Status:
+    """Read the store and, unless told not to, ask the mailbox; never raises for a service that is down."""
+    db_ok, db_error = True, ""
+    folders: tuple[FolderStatus, ...] = ()
+    counts: dict[str, int] = {}
+    last_run = None
+    digest = None
+    try:
+        factory = open_store(settings.effective_database_url)
+        folders, last_run = _folders(settings, factory)
+        with factory() as session:
+            counts = queries.counts(session)
+            digest = events.last_digest_run(session, mode=None)
+    except StoreError as exc:
+        db_ok, db_error = False, str(exc).splitlines()[0]
+    except Exception as exc:
+        db_ok, db_error = False, f"{type(exc).__name__}: {exc}".splitlines()[0]
+    mailbox_ok, mailbox_error = _check_mailbox(settings) if check_mailbox else (None, "not checked")
+    interval = timedelta(minutes=settings.poll_minutes)
+    next_poll = max(now, last_run + interval) if last_run else now
+    return Status(
+        now=now, database_ok=db_ok, database_error=db_error, mailbox_ok=mailbox_ok, mailbox_error=mailbox_error,
+        folders=folders, next_poll_at=next_poll, next_digest_at=next_digest_time(settings, now),
+        open_failures=counts.get("open_failures", 0), counts=counts,
+        last_digest_day=digest.day.isoformat() if digest else "",
+        last_digest_sent_at=digest.sent_at if digest else None,
+        last_digest_to=tuple(digest.recipients) if digest else (),
+    )
+
+
+def as_json(status: Status, settings: Settings) -> dict[str, Any]:
+    """The status as JSON-ready data, times ISO 8601 in the configured time zone."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.astimezone(settings.tz).isoformat(timespec="seconds")
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [convert(v) for v in value]
+        return value
+
+    data: dict[str, Any] = convert(asdict(status))
+    return data
+
+
+def as_lines(status: Status, settings: Settings) -> list[str]:
+    """The status as readable lines for the admin."""
+
+    def when(value: datetime | None) -> str:
+        return value.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M") if value else "never"
+
+    lines = [f"database: {'ok' if status.database_ok else 'DOWN: ' + status.database_error}"]
+    if status.mailbox_ok is None:
+        lines.append(f"mailbox: {status.mailbox_error}")
+    else:
+        lines.append(f"mailbox: {'ok' if status.mailbox_ok else 'ERROR: ' + status.mailbox_error}")
+    for f in status.folders:
+        outcome = "ok" if f.ok else f"error: {f.error}"
+        got = f", {f.counts.get('messages', 0)} messages" if f.counts else ""
+        lines.append(f"folder {f.folder}: last poll {when(f.last_poll_at)} ({outcome}{got})")
+    lines.append(f"next poll: {when(status.next_poll_at)}; next digest: {when(status.next_digest_at)}")
+    lines.append(f"open failures: {status.open_failures}")
+    if status.last_digest_day:
+        lines.append(f"last digest: for {status.last_digest_day}, at {when(status.last_digest_sent_at)} "
+                     f"to {', '.join(status.last_digest_to) or '-'}")
+    else:
+        lines.append("last digest: none yet")
+    if status.counts:
+        lines.append("totals: " + ", ".join(f"{k} {v}" for k, v in status.counts.items()))
+    return lines
