@@ -1,0 +1,38 @@
+"""Service logging: plain or JSON lines, and secrets masked whatever code logs them."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from ingest.config import Settings
+from ingest.logs import setup_logging
+
+
+@pytest.fixture(autouse=True)
+def restore_root_logger() -> object:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield None
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_json_format_writes_one_object_a_line_with_the_message(capsys: pytest.CaptureFixture[str]) -> None:
+    setup_logging(Settings(log_format="json"))
+    logging.getLogger("ingest.poll").info("folder %s: %s messages", "INBOX", 3)
+    line = capsys.readouterr().err.strip()
+    data = json.loads(line)
+    assert data["message"] == "folder INBOX: 3 messages"
+    assert data["level"] == "INFO" and data["logger"] == "ingest.poll"
+
+
+def test_a_secret_in_any_log_line_is_masked(capsys: pytest.CaptureFixture[str]) -> None:
+    setup_logging(Settings(imap_password="abcd1234授权码", smtp_password="smtp-secret-9"))
+    logging.getLogger("imapclient").warning("LOGIN user abcd1234授权码 failed")
+    logging.getLogger("any").error("sent with %s", "smtp-secret-9")
+    err = capsys.readouterr().err
+    assert "abcd1234授权码" not in err and "smtp-secret-9" not in err
+    assert err.count("****") == 2
