@@ -105,11 +105,18 @@ def _distinct(row: list[Cell]) -> list[tuple[int, Cell]]:
     return out
 
 
-def _header_fields(cells: list[tuple[int, Cell]]) -> dict[int, Field] | None:
+def _labels(cells: list[tuple[int, Cell]]) -> tuple[list[Field | None], list[bool]]:
+    """Each cell's label (or None), and whether it is labelled at all (a label, or 「名称：…」 inline)."""
+    labels = [label_of(cell.text) for _, cell in cells]
+    marked = [fld is not None or bool(inline_pairs(cell.text)) for fld, (_, cell) in zip(labels, cells, strict=True)]
+    return labels, marked
+
+
+def _header_fields(cells: list[tuple[int, Cell]], row_labels: list[Field | None]) -> dict[int, Field] | None:
     """Columns of a roll-up header row (党组织名称 | 人数 | 议程 | …), or None when the row is not one."""
     if len(cells) < MIN_LABELS:
         return None
-    labels = [(col, label_of(cell.text)) for col, cell in cells]
+    labels = [(col, fld) for (col, _), fld in zip(cells, row_labels, strict=True)]
     fields = [fld for _, fld in labels if fld is not None]
     if len(fields) < MIN_LABELS or len(set(fields)) < MIN_LABELS or len(set(fields)) != len(fields):
         return None
@@ -128,12 +135,12 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
     while r < len(rows):
         deadline.check()
         cells = _distinct(rows[r])
-        header = _header_fields(cells)
+        labels, marked = _labels(cells)
+        header = _header_fields(cells, labels)
         if header is not None:
             r = yield from _list_events(rows, r, header, deadline)
             continue
-        row_has_labels = any(label_of(c.text) is not None or inline_pairs(c.text) for _, c in cells)
-        if continuing is not None and not row_has_labels:
+        if continuing is not None and not any(marked):
             yield from _continuation(cells, continuing, consumed)
             r += 1
             continue
@@ -141,9 +148,9 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
         for index, (col, cell) in enumerate(cells):
             if id(cell) in consumed:
                 continue
-            fld = label_of(cell.text)
+            fld = labels[index]
             if fld is not None:
-                between = _value_cells(cells, index)
+                between = _value_cells(cells, marked, index)
                 if id(cell) in label_keys:
                     fresh = [c for c in between if id(c) not in consumed]
                     consumed.update(id(c) for c in fresh)
@@ -170,13 +177,13 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
         r += 1
 
 
-def _value_cells(cells: list[tuple[int, Cell]], index: int) -> list[Cell]:
+def _value_cells(cells: list[tuple[int, Cell]], marked: list[bool], index: int) -> list[Cell]:
     """The cells right of a label up to the next label (or labelled cell): that label's value."""
     out: list[Cell] = []
-    for _, cell in cells[index + 1 :]:
-        if label_of(cell.text) is not None or inline_pairs(cell.text):
+    for position in range(index + 1, len(cells)):
+        if marked[position]:
             break
-        out.append(cell)
+        out.append(cells[position][1])
     return out
 
 
@@ -206,7 +213,7 @@ def _list_events(
         deadline.check()
         row = rows[r]
         cells = _distinct(row)
-        if _header_fields(cells) is not None:
+        if _header_fields(cells, _labels(cells)[0]) is not None:
             return r
         texts = [cell.text for _, cell in cells]
         if any(is_note(text) for text in texts[:1]):
