@@ -59,10 +59,12 @@ def lie_about_size(data: bytes, member: str, declared: int) -> bytes:
 def parse_in_child(path: Path) -> dict[str, object]:
     """Parse a file in a fresh interpreter and report the failure kind and the peak resident memory in MB."""
     code = (
-        "import json, resource, sys\n"
+        "import json, re, sys\n"
         "from parsers import parse\n"
         "r = parse(open(sys.argv[1], 'rb').read(), 'bomb.docx')\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        # VmHWM is this process image's own peak; ru_maxrss would carry the forking pytest's peak over exec.
+        "status = open('/proc/self/status').read()\n"
+        "peak = int(re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1)) / 1024\n"
         "print(json.dumps({'kind': r.failure.kind.value if r.failure else None, 'peak_mb': peak,"
         " 'detail': r.failure.detail if r.failure else ''}))\n"
     )
