@@ -12,7 +12,7 @@ from ingest import classify, mime
 from ingest.model import Attachment, MailContent, RawMessage
 from parsers import parse
 from parsers.kinds import FailureKind
-from parsers.model import ParsedForm, ParseResult
+from parsers.model import Failure, ParsedForm, ParseResult
 from store import dedup, events, failures, messages
 from store.errors import AlreadyRecorded
 from store.records import AttachmentIn, FormIn, MessageIn
@@ -223,9 +223,7 @@ def _handle_attachments(
     made = dups = fails = 0
     for att in content.attachments:
         problem = problems.get(att.origin or att.filename)
-        parsed = None if problem else parse(
-            att.data, att.filename, ref_date, soffice=ctx.soffice, timeout=ctx.parse_timeout
-        )
+        parsed = None if problem else _parse_guarded(att, ref_date, ctx, tag)
         stored = dedup.record_attachment(session, pk, _attachment_in(att, parsed))
         if stored.duplicate_of is not None:
             dups += 1
@@ -266,6 +264,16 @@ def _handle_attachments(
     outcome = kinds[0] if len(kinds) == 1 else "mixed"
     messages.set_message_outcome(session, pk, outcome)
     return outcome, ""
+
+
+def _parse_guarded(att: Attachment, ref_date: date, ctx: PipelineContext, tag: str) -> ParseResult:
+    """parse() never raises by contract; should a bug make it, that attachment alone becomes internal_error."""
+    try:
+        return parse(att.data, att.filename, ref_date, soffice=ctx.soffice, timeout=ctx.parse_timeout)
+    except Exception as exc:
+        log.exception("%s: parsing %r crashed; recorded as internal_error", tag, att.filename)
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return ParseResult(failure=Failure(FailureKind.INTERNAL_ERROR, detail))
 
 
 def _no_form(

@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.blobs import put_blob
+from store.blobs import get_blob, put_blob
 from store.errors import AlreadyRecorded, NotFound
 from store.models import Duplicate, Message, SyncState, utcnow
 from store.records import MessageIn, MessageResult
@@ -146,3 +146,11 @@ def set_sync_state(session: Session, account: str, folder: str, uidvalidity: int
     else:
         stmt_lite = sqlite.insert(SyncState).values(**values)
         session.execute(stmt_lite.on_conflict_do_update(index_elements=["account", "folder"], set_=update))
+
+
+def raw_message(session: Session, message_pk: int) -> bytes:
+    """The message's RFC 822 bytes exactly as fetched (to re-run it, or for staff to open it)."""
+    digest = session.scalar(select(Message.raw_sha256).where(Message.id == message_pk))
+    if digest is None:
+        raise NotFound(f"no message with pk {message_pk}")
+    return get_blob(session, digest)

@@ -14,7 +14,7 @@ from ingest.model import RawMessage
 from ingest.pipeline import MessageOutcome, PipelineContext, process_message
 from ingest.reparse import reparse
 from store import failures as store_failures
-from store import queries
+from store import messages, queries
 from store.session import SessionFactory
 from tests.builders import DOCX, branch_mail, form_docx, png_photo
 
@@ -152,7 +152,7 @@ def test_an_auto_reply_is_ignored_not_a_failure(feed: Callable[..., MessageOutco
     assert (out.outcome, out.reason) == ("ignored", "auto_reply")
 
 
-def test_a_bug_while_parsing_keeps_the_mail_as_internal_error_and_reparse_recovers_it(
+def test_a_bug_while_parsing_keeps_the_attachment_as_internal_error_and_reparse_recovers_it(
     feed: Callable[..., MessageOutcome], session_factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*_a: object, **_k: object) -> object:
@@ -160,12 +160,33 @@ def test_a_bug_while_parsing_keeps_the_mail_as_internal_error_and_reparse_recove
 
     monkeypatch.setattr(pipeline_module, "parse", broken)
     out = feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)]))
-    assert (out.outcome, out.reason) == ("failure", "internal_error")
+    assert out.outcome == "failure"
     monkeypatch.undo()
     with session_factory() as session:
         (failure,) = store_failures.list_failures(session)
-    assert failure.kind == "internal_error"
+    assert (failure.kind, failure.filename) == ("internal_error", "情况表.docx")
     assert "bug in a parser" in failure.detail
+    summary = reparse(session_factory, None, tz=CST_ZONE)
+    assert (summary.fixed, summary.new_reports) == (1, 1)
+
+
+def test_a_bug_outside_the_parsers_shunts_the_whole_mail_with_its_raw_bytes_kept(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_a: object, **_k: object) -> object:
+        raise RuntimeError("bug in the dedup step")
+
+    monkeypatch.setattr(pipeline_module.dedup, "record_form", broken)
+    raw = branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)])
+    out = feed(raw)
+    assert (out.outcome, out.reason) == ("failure", "internal_error")
+    assert out.message_pk is not None
+    monkeypatch.undo()
+    with session_factory() as session:
+        (failure,) = store_failures.list_failures(session)
+        kept = messages.raw_message(session, out.message_pk)
+    assert failure.kind == "internal_error" and "bug in the dedup step" in failure.detail
+    assert kept == raw
 
 
 def test_reparse_turns_a_fixed_failure_into_a_report_and_resolves_it(
