@@ -285,10 +285,16 @@ def reparse(ctx: click.Context, failure_ids: tuple[int, ...], all_failures: bool
 
     if not failure_ids and not all_failures:
         fail("name failure IDs or pass --all-failures", 2)
+    from ingest.poll import context_for
+    from store.errors import NotFound
+
     settings = settings_of(ctx)
-    summary = reparse_failures(
-        session_factory_of(ctx), list(failure_ids) or None, tz=settings.tz, soffice=settings.soffice
-    )
+    try:
+        summary = reparse_failures(
+            session_factory_of(ctx), list(failure_ids) or None, context_for(settings, settings.imap_user or "local")
+        )
+    except NotFound as exc:
+        fail(str(exc), 1)
     for failure_id, what in summary.details:
         click.echo(f"#{failure_id}: {what}")
     click.echo(

@@ -184,27 +184,54 @@ def _process(session: Session, raw: RawMessage, ctx: PipelineContext) -> Message
         log.info("%s: duplicate of message %s", tag, result.duplicate_of)
         return MessageOutcome(raw.uid, pk, "duplicate", counts=counts)
 
+    received = _received_at(raw, content)
+    return _classify_and_store(session, raw.uid, pk, content, received, correction, ctx, counts)
+
+
+def _classify_and_store(
+    session: Session,
+    uid: int,
+    pk: int,
+    content: MailContent,
+    received: datetime,
+    correction: bool,
+    ctx: PipelineContext,
+    counts: Counts,
+) -> MessageOutcome:
+    """Everything after the message row exists: ignore it, or store its attachments, forms and failures."""
+    tag = content.message_id or f"uid={uid}"
     reason = classify.ignore_reason(content, ctx.own_addresses)
     if reason is not None:
         for att in content.attachments:
             dedup.record_attachment(session, pk, _attachment_in(att, None))
-        return _ignore(session, raw, pk, reason, counts, tag)
+        return _ignore(session, uid, pk, reason, counts, tag)
 
-    ref_date = _received_at(raw, content).astimezone(ctx.tz).date()
+    ref_date = received.astimezone(ctx.tz).date()
     outcome = _handle_attachments(session, pk, content, ref_date, correction, ctx, counts, tag)
     if outcome is not None:
-        return MessageOutcome(raw.uid, pk, outcome[0], outcome[1], counts)
-    return _ignore(session, raw, pk, "out_of_scope", counts, tag)
+        return MessageOutcome(uid, pk, outcome[0], outcome[1], counts)
+    return _ignore(session, uid, pk, "out_of_scope", counts, tag)
 
 
-def _ignore(
-    session: Session, raw: RawMessage, pk: int, reason: str, counts: Counts, tag: str
+def rerun_message(
+    session_factory: SessionFactory, message_pk: int, received: datetime, ctx: PipelineContext
 ) -> MessageOutcome:
+    """Handle a stored message again from its raw bytes, into its existing record (after a bug is fixed).
+
+    For messages shunted as internal_error before anything of them was stored; one transaction, like a poll.
+    """
+    with session_factory() as session, session.begin():
+        content = mime.extract(messages.raw_message(session, message_pk))
+        correction = classify.is_correction(content)
+        return _classify_and_store(session, 0, message_pk, content, received, correction, ctx, Counts(messages=1))
+
+
+def _ignore(session: Session, uid: int, pk: int, reason: str, counts: Counts, tag: str) -> MessageOutcome:
     events.record_ignored(session, pk, reason)
     messages.set_message_outcome(session, pk, "ignored", reason)
     counts.ignored = 1
     log.info("%s: ignored (%s)", tag, reason)
-    return MessageOutcome(raw.uid, pk, "ignored", reason, counts)
+    return MessageOutcome(uid, pk, "ignored", reason, counts)
 
 
 def _handle_attachments(

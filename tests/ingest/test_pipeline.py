@@ -166,7 +166,7 @@ def test_a_bug_while_parsing_keeps_the_attachment_as_internal_error_and_reparse_
         (failure,) = store_failures.list_failures(session)
     assert (failure.kind, failure.filename) == ("internal_error", "情况表.docx")
     assert "bug in a parser" in failure.detail
-    summary = reparse(session_factory, None, tz=CST_ZONE)
+    summary = reparse(session_factory, None, PipelineContext(account=ACCOUNT))
     assert (summary.fixed, summary.new_reports) == (1, 1)
 
 
@@ -187,6 +187,12 @@ def test_a_bug_outside_the_parsers_shunts_the_whole_mail_with_its_raw_bytes_kept
         kept = messages.raw_message(session, out.message_pk)
     assert failure.kind == "internal_error" and "bug in the dedup step" in failure.detail
     assert kept == raw
+    summary = reparse(session_factory, None, PipelineContext(account=ACCOUNT))
+    assert (summary.fixed, summary.new_reports) == (1, 1)
+    with session_factory() as session:
+        assert store_failures.list_failures(session) == []
+        (row,) = queries.current_reports(session)
+    assert row.org_name == "苏州市财政局离退休干部党支部"
 
 
 def test_reparse_turns_a_fixed_failure_into_a_report_and_resolves_it(
@@ -203,7 +209,7 @@ def test_reparse_turns_a_fixed_failure_into_a_report_and_resolves_it(
     with session_factory() as session:
         (failure,) = store_failures.list_failures(session)
     assert failure.kind == "converter_missing"
-    summary = reparse(session_factory, None, tz=CST_ZONE)
+    summary = reparse(session_factory, None, PipelineContext(account=ACCOUNT))
     assert (summary.fixed, summary.new_reports) == (1, 1)
     with session_factory() as session:
         assert store_failures.list_failures(session) == []
