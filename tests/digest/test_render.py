@@ -131,6 +131,12 @@ def test_no_poll_ever_is_reported_as_a_problem() -> None:
     assert "⚠ 收信服务存在异常" in out.text
 
 
+def test_mail_only_imported_from_files_says_so_without_an_alarm() -> None:
+    out = render_digest(facts(health=()), SHANGHAI, DIGEST_AT, 2)
+    assert "尚无邮箱收信记录（邮件仅通过文件导入）" in out.text
+    assert "⚠" not in out.text and "⚠" not in out.html
+
+
 def test_quiet_day_still_makes_a_short_digest_saying_the_service_is_alive() -> None:
     out = render_digest(quiet_facts(), SHANGHAI, DIGEST_AT, 0)
     assert out.subject.endswith("新收0份，更正0份，待处理0项")
