@@ -44,9 +44,16 @@ def test_read_receipt_report_is_an_auto_reply() -> None:
     assert ignore_reason(mime.extract(receipt), OWN) == "auto_reply"
 
 
-def test_our_own_digest_is_ignored_by_marker_header_or_own_address() -> None:
+def test_our_own_digest_is_ignored_by_marker_header_or_own_address_and_digest_subject() -> None:
     assert _reason(headers=[("X-Intake-Digest", "2026-06-01")]) == "own_digest"
-    assert _reason(sender="组织指导处 <SZLGBJDJC@163.com>") == "own_digest"
+    subject = "【主题党日活动情况表】2020-05-14 日报：新收3份，更正1份，待处理2项"
+    assert _reason(sender="组织指导处 <SZLGBJDJC@163.com>", subject=subject) == "own_digest"
+
+
+def test_a_form_staff_send_from_the_office_mailbox_itself_is_not_ignored() -> None:
+    mail = branch_mail(sender="组织指导处 <szlgbjdjc@163.com>", subject="转：某党支部主题党日活动情况表（微信收到）",
+                       attachments=[("情况表.docx", b"x", DOCX)])
+    assert ignore_reason(mime.extract(mail), OWN) is None
 
 
 def test_mailing_list_and_bulk_mail_is_ignored() -> None:
