@@ -42,12 +42,23 @@ def session_factory_of(ctx: click.Context) -> SessionFactory:
 
     obj = ctx.ensure_object(dict)
     if "session_factory" not in obj:
+        settings = settings_of(ctx)
         try:
-            obj["session_factory"] = open_store(settings_of(ctx).effective_database_url)
+            obj["session_factory"] = open_store(settings.effective_database_url)
         except StoreError as exc:
-            fail(str(exc), 1)
+            fail_store(exc, settings)
     factory: SessionFactory = obj["session_factory"]
     return factory
+
+
+def fail_store(exc: Exception, settings: Settings) -> NoReturn:
+    """A store that cannot open: a URL or folder that cannot work is a bad setting (exit 2), else exit 1."""
+    from store.errors import StoreMisconfigured
+
+    if isinstance(exc, StoreMisconfigured):
+        variable = "INTAKE_DATABASE_URL" if settings.database_url else "INTAKE_DATA_DIR"
+        fail(f"{variable}: {exc}", 2)
+    fail(str(exc), 1)
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -372,8 +383,14 @@ def run(ctx: click.Context) -> None:
         require(settings, "imap_host", "imap_user", "imap_password")
     except SettingsError as exc:
         fail(str(exc), 2)
+    from store.errors import StoreError
+
     setup_logging(settings, logging.DEBUG if ctx.obj.get("verbose") else logging.INFO)
-    sys.exit(scheduler.run_service(settings))
+    try:
+        code = scheduler.run_service(settings)
+    except StoreError as exc:
+        fail_store(exc, settings)
+    sys.exit(code)
 
 
 @main.command()
@@ -389,21 +406,28 @@ def demo(ctx: click.Context, keep: bool) -> None:
     from store import failures as store_failures
     from store import queries
     from store.db import open_store
+    from store.errors import StoreError
 
     samples = Path(__file__).resolve().parent / "samples" / "mail"
     if not samples.is_dir():
         fail(f"{samples} is missing: the demo needs the bundled sample mailbox", 1)
     base = settings_of(ctx)
     demo_dir = base.data_dir / "demo"
-    if demo_dir.exists() and not keep:
-        shutil.rmtree(demo_dir)
-    demo_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        if demo_dir.exists() and not keep:
+            shutil.rmtree(demo_dir)
+        demo_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"INTAKE_DATA_DIR: cannot prepare {demo_dir} for the demo: {exc.strerror or exc}", 2)
     settings = dataclasses.replace(
         base, data_dir=demo_dir, database_url=f"sqlite:///{(demo_dir / 'intake.sqlite3').as_posix()}",
         smtp_host="", digest_to=base.digest_to or ("szlgbjdjc@163.com",),
         digest_from=base.digest_from or "intake@localhost",
     )
-    factory = open_store(settings.effective_database_url)
+    try:
+        factory = open_store(settings.effective_database_url)
+    except StoreError as exc:
+        fail_store(exc, base)
     paths = sorted(samples.glob("*.eml"))
     summary = import_paths(settings, factory, paths)
     click.echo(f"导入示例邮件 {len(paths)} 封：{format_counts(summary.counts.as_dict())}")

@@ -20,6 +20,7 @@ from ingest.digest.run import due_days, run_digest
 from ingest.logs import setup_logging
 from ingest.poll import PollError, poll_once
 from store.db import open_store
+from store.errors import StoreError, StoreMisconfigured
 from store.session import SessionFactory
 
 log = logging.getLogger("scheduler")
@@ -125,7 +126,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"intake: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings)
-    return run_service(settings)
+    try:
+        return run_service(settings)
+    except StoreMisconfigured as exc:
+        variable = "INTAKE_DATABASE_URL" if settings.database_url else "INTAKE_DATA_DIR"
+        print(f"intake: {variable}: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"intake: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

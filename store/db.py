@@ -11,11 +11,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.errors import StoreUnavailable
+from store.errors import StoreMisconfigured, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +44,39 @@ def _on_sqlite_begin(conn: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for a SQLite file (created with its folder; WAL, foreign keys) or postgresql+psycopg://."""
-    parsed = make_url(url)
+    """An engine for a SQLite file (created with its folder; WAL, foreign keys) or postgresql+psycopg://.
+
+    Raises StoreMisconfigured (one line) for a URL that cannot work: malformed, an unknown dialect, a driver
+    that is not installed, or a SQLite folder that cannot be created.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreMisconfigured(f"not a database URL: {url!r} (e.g. sqlite:///var/intake.sqlite3)") from None
+    try:
+        return _engine_for(url, parsed)
+    except NoSuchModuleError:
+        raise StoreMisconfigured(
+            f"unsupported database {parsed.drivername!r}: use sqlite:/// or postgresql+psycopg://"
+        ) from None
+    except ImportError as exc:
+        raise StoreMisconfigured(
+            f"the driver for {parsed.drivername!r} is not installed ({exc.name or exc}); "
+            "for PostgreSQL: pip install -e '.[postgres]'"
+        ) from None
+
+
+def _engine_for(url: str, parsed: URL) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreMisconfigured(
+                    f"cannot create the folder {folder} for the database: {exc.strerror or exc}", setting="folder"
+                ) from None
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)

@@ -25,3 +25,14 @@ class NotFound(StoreError):
 
 class StoreUnavailable(StoreError):
     """The database cannot be reached or opened; the message names it with any password hidden."""
+
+
+class StoreMisconfigured(StoreError):
+    """The database URL cannot work as written (malformed, unknown dialect, missing driver, folder not creatable).
+
+    `setting` is "url" when the URL itself is wrong and "folder" when a SQLite file's folder cannot be made.
+    """
+
+    def __init__(self, message: str, setting: str = "url") -> None:
+        super().__init__(message)
+        self.setting = setting
