@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import time
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -116,14 +118,31 @@ def _parse_int(name: str, raw: Any, minimum: int = 0) -> int:
     return value
 
 
+# Upper bounds: a timeout of more than an hour or a poll interval of more than a day is a typo, and a huge
+# value overflows the scheduler's timedelta.
+FLOAT_MAXIMUM = {"imap_timeout": 3600.0, "smtp_timeout": 3600.0, "poll_minutes": 1440.0}
+
+
 def _parse_float(name: str, raw: Any) -> float:
     try:
         value = float(str(raw).strip())
     except ValueError:
         raise SettingsError(f"{_env_name(name)}: expected a number, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise SettingsError(f"{_env_name(name)}: expected a number, got {raw!r}")
     if value <= 0:
-        raise SettingsError(f"{_env_name(name)}: must be positive, got {value}")
+        raise SettingsError(f"{_env_name(name)}: must be positive, got {value:g}")
+    maximum = FLOAT_MAXIMUM.get(name)
+    if maximum is not None and value > maximum:
+        raise SettingsError(f"{_env_name(name)}: must be at most {maximum:g}, got {value:g}")
     return value
+
+
+def _check_address(name: str, value: str) -> None:
+    _display, address = parseaddr(value)
+    local, at, domain = address.partition("@")
+    if not (local and at and domain) or " " in address:
+        raise SettingsError(f"{_env_name(name)}: not an e-mail address: {value!r}")
 
 
 def _parse_list(raw: Any) -> tuple[str, ...]:
@@ -197,9 +216,16 @@ def _build(raw: dict[str, Any]) -> Settings:
         elif name == "digest_time":
             values[name] = _parse_time(name, value)
         elif name == "data_dir":
-            values[name] = Path(str(value))
+            values[name] = Path(str(value).strip() or ".")
         else:
-            values[name] = str(value)
+            values[name] = str(value).strip()
+    for address in values.get("digest_to", ()):
+        _check_address("digest_to", address)
+    if values.get("digest_from"):
+        _check_address("digest_from", values["digest_from"])
+    ca_file = values.get("imap_ca_file", "")
+    if ca_file and not Path(ca_file).is_file():
+        raise SettingsError(f"{_env_name('imap_ca_file')}: no such file: {ca_file!r}")
     # Port and TLS defaults follow each other: 993 means TLS, an explicit ssl=false without a port means 143.
     if "imap_ssl" not in values and "imap_port" in values:
         values["imap_ssl"] = values["imap_port"] == 993
