@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -56,10 +57,16 @@ def _local_naive(moment: datetime, tz: ZoneInfo) -> datetime:
     return moment.astimezone(tz).replace(tzinfo=None)
 
 
+# An item the branch numbered itself: "1.", "2、", "3）", "（4）", "一、", "①".
+_NUMBERED = re.compile(
+    r"^\s*(?:[(（]\s*(?:\d+|[一二三四五六七八九十]+)\s*[)）]|(?:\d+|[一二三四五六七八九十]+)\s*[.．、)）:：]|[①-⑳])"
+)
+
+
 def _agenda_text(agenda: tuple[str, ...]) -> str:
     items = [a.strip() for a in agenda if a.strip()]
-    if len(items) <= 1:
-        return items[0] if items else ""
+    if len(items) <= 1 or any(_NUMBERED.match(item) for item in items):
+        return "\n".join(items)  # one item, or numbered as the branch typed it: never "1. 1. ..."
     return "\n".join(f"{i}. {item}" for i, item in enumerate(items, start=1))
 
 

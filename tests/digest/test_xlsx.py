@@ -100,3 +100,11 @@ def test_libreoffice_reads_the_workbook_with_phone_and_headcount_intact(tmp_path
     assert "苏州市财政局离退休干部第一党支部" in csv_text and "第二党支部" in csv_text
     assert "13912345678" in csv_text and "E+10" not in csv_text
     assert ",9," in csv_text
+
+
+def test_agenda_the_branch_numbered_itself_is_not_numbered_twice() -> None:
+    typed = ("1. 重温入党誓词", "2、学习《通知》", "（3）观看红色电影")
+    ws = _sheet(summary_xlsx_bytes([report(agenda=typed)], SHANGHAI))
+    value = ws.cell(row=2, column=_col("议程")).value
+    assert value == "1. 重温入党誓词\n2、学习《通知》\n（3）观看红色电影"
+    assert "1. 1." not in value
