@@ -247,6 +247,7 @@ def _handle_attachments(
     """Parse and store every attachment; return (outcome, reason), or None when the mail is out of scope."""
     problems = dict(content.problems)
     not_forms: list[int] = []
+    unrecognised: list[tuple[int, str]] = []
     made = dups = fails = 0
     for att in content.attachments:
         problem = problems.get(att.origin or att.filename)
@@ -266,6 +267,10 @@ def _handle_attachments(
             if parsed.failure.kind == FailureKind.NOT_A_FORM:
                 not_forms.append(stored.attachment_pk)
                 continue
+            if parsed.failure.kind == FailureKind.UNSUPPORTED_FORMAT:
+                # A .txt, .pdf-like or unknown file: only a failure when the mail gave nothing else (see _no_form).
+                unrecognised.append((stored.attachment_pk, parsed.failure.detail))
+                continue
             kind = parsed.failure.kind
             failures.record_failure(session, pk, stored.attachment_pk, kind.value, kind.message, parsed.failure.detail)
             log.info("%s: attachment %r failed: %s", tag, att.filename, kind.value)
@@ -284,7 +289,7 @@ def _handle_attachments(
                 dups += 1
 
     if made == 0 and dups == 0 and fails == 0:
-        return _no_form(session, pk, content, not_forms, counts, tag)
+        return _no_form(session, pk, content, not_forms, unrecognised, counts, tag)
     counts.duplicates += dups
     counts.failures += fails
     kinds = [k for k, n in (("report", made), ("duplicate", dups), ("failure", fails)) if n]
@@ -304,15 +309,33 @@ def _parse_guarded(att: Attachment, ref_date: date, ctx: PipelineContext, tag: s
 
 
 def _no_form(
-    session: Session, pk: int, content: MailContent, not_forms: list[int], counts: Counts, tag: str
+    session: Session,
+    pk: int,
+    content: MailContent,
+    not_forms: list[int],
+    unrecognised: list[tuple[int, str]],
+    counts: Counts,
+    tag: str,
 ) -> tuple[str, str] | None:
-    """Nothing parsed: a cloud link, a missing attachment, attachments without a form, or out of scope."""
+    """Nothing parsed: a cloud link, a missing attachment, attachments without a form, or out of scope.
+
+    Files of a format nobody can read (.txt, .html, unknown binaries) are a failure only in a mail about the
+    campaign: in any other mail they are that mail's business, and the mail is out of scope.
+    """
     if content.cloud_links:
         kind = FailureKind.CLOUD_ATTACHMENT
         detail = "\n".join(content.cloud_links)
         attachment_pk: int | None = None
     elif not classify.mentions_campaign(content):
         return None
+    elif unrecognised:
+        kind = FailureKind.UNSUPPORTED_FORMAT
+        for attachment_pk, detail in unrecognised:
+            failures.record_failure(session, pk, attachment_pk, kind.value, kind.message, detail)
+        messages.set_message_outcome(session, pk, "failure", kind.value)
+        counts.failures += len(unrecognised)
+        log.info("%s: failure %s (%s attachments)", tag, kind.value, len(unrecognised))
+        return "failure", kind.value
     elif not_forms:
         kind, detail, attachment_pk = FailureKind.NOT_A_FORM, "", not_forms[0]
     else:

@@ -226,3 +226,37 @@ def test_every_public_corpus_mail_ends_as_report_failure_or_ignored(
         out = process_message(session_factory, raw, ctx)
         assert out.outcome in {"report", "failure", "ignored", "duplicate", "mixed"}, path.name
         assert out.reason != "internal_error", f"{path.name}: the pipeline itself crashed"
+
+
+def test_unreadable_files_in_a_mail_about_something_else_make_no_failure(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+) -> None:
+    out = feed(branch_mail(
+        subject="Fwd: meeting notes", body="see the attached notes and logs",
+        attachments=[("notes.txt", b"just some text\n" * 20, "text/plain"), ("log.bin", b"\x00\x01\x02" * 50,
+                     "application/octet-stream")],
+    ))
+    assert (out.outcome, out.reason) == ("ignored", "out_of_scope")
+    with session_factory() as session:
+        assert store_failures.list_failures(session) == []
+
+
+def test_an_unreadable_file_beside_a_good_form_is_no_failure(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+) -> None:
+    out = feed(branch_mail(attachments=[
+        ("情况表.docx", form_docx(), DOCX), ("活动说明.txt", "支部活动说明".encode() * 10, "text/plain"),
+    ]))
+    assert out.outcome == "report" and out.counts.failures == 0
+    with session_factory() as session:
+        assert store_failures.list_failures(session) == []
+
+
+def test_an_unreadable_file_in_a_campaign_mail_without_a_form_is_an_unsupported_format_failure(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+) -> None:
+    out = feed(branch_mail(attachments=[("主题党日情况表.txt", "党组织名称：某支部".encode() * 5, "text/plain")]))
+    assert (out.outcome, out.reason) == ("failure", "unsupported_format")
+    with session_factory() as session:
+        (failure,) = store_failures.list_failures(session)
+    assert failure.kind == "unsupported_format" and failure.filename == "主题党日情况表.txt"
