@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import io
+import struct
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import IO
 
@@ -91,6 +94,10 @@ def read_member(zf: zipfile.ZipFile, name: str, deadline: Deadline | None = None
     """Read one zip member in chunks, stopping as soon as it inflates past its declared size or the cap."""
     info = zf.getinfo(name)
     cap = min(info.file_size, MAX_PART_BYTES)
+    if info.compress_size <= _SMALL_COMPRESSED:
+        small = _read_small(zf, info, cap)
+        if small is not None:
+            return small
     chunks: list[bytes] = []
     got = 0
     with _open_uncapped(zf, info) as fh:
@@ -105,6 +112,53 @@ def read_member(zf: zipfile.ZipFile, name: str, deadline: Deadline | None = None
             if deadline is not None:
                 deadline.check()
     return b"".join(chunks)
+
+
+_SMALL_COMPRESSED = 4 * 1024 * 1024
+"""Members whose compressed bytes are at most this are inflated in one bounded call instead of a stream."""
+
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+_LOCAL_MAGIC = b"PK\x03\x04"
+
+
+def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes | None:
+    """A stored or deflated, unencrypted member read straight from the package bytes and inflated with an output
+    bound of cap + 1 bytes, so a lying size or a bomb is caught without inflating more than that; the CRC-32 is
+    checked as zipfile does. None when the member needs zipfile's general reader (other methods, encryption, a
+    local header that disagrees with the directory, a package not read from memory)."""
+    fp = zf.fp
+    if (
+        not isinstance(fp, io.BytesIO)
+        or info.flag_bits & 0x1
+        or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+    ):
+        return None
+    with fp.getbuffer() as buffer:
+        start = info.header_offset
+        header = bytes(buffer[start : start + _LOCAL_HEADER.size])
+        if len(header) != _LOCAL_HEADER.size:
+            return None
+        fields = _LOCAL_HEADER.unpack(header)
+        if fields[0] != _LOCAL_MAGIC or fields[4] != info.compress_type:
+            return None
+        begin = start + _LOCAL_HEADER.size + fields[10] + fields[11]
+        with buffer[begin : begin + info.compress_size] as raw:
+            if len(raw) != info.compress_size:
+                raise zipfile.BadZipFile(f"zip member {info.filename!r} is truncated")
+            if info.compress_type == zipfile.ZIP_STORED:
+                if len(raw) > cap:
+                    raise LimitExceeded(f"zip member {info.filename!r} is bigger than its declared size")
+                out = bytes(raw)
+            else:
+                inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                out = inflater.decompress(raw, cap + 1)
+                if len(out) > cap:
+                    raise LimitExceeded(f"zip member {info.filename!r} inflates past its declared size {cap}")
+                if not inflater.eof:
+                    raise zipfile.BadZipFile(f"zip member {info.filename!r} ends before its deflate stream does")
+    if zlib.crc32(out) != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+    return out
 
 
 def verify_members(zf: zipfile.ZipFile, deadline: Deadline | None = None) -> None:

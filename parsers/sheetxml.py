@@ -49,12 +49,14 @@ def _rich_text(element: etree._Element) -> str:
     """Text of an <si> or <is>: its <t> and every run's <t>, phonetic guides left out."""
     parts: list[str] = []
     for child in element:
-        if child.tag == _T:
+        tag = child.tag
+        if tag == _T:
             parts.append(child.text or "")
-        elif child.tag == _R:
-            t = child.find(_T)
-            if t is not None:
-                parts.append(t.text or "")
+        elif tag == _R:
+            for t in child:
+                if t.tag == _T:
+                    parts.append(t.text or "")
+                    break
     return _unescape("".join(parts))
 
 
@@ -125,6 +127,20 @@ def _styles(zf: zipfile.ZipFile, name: str | None, deadline: Deadline) -> _Forma
     return cached
 
 
+class _LazyFormats:
+    """The workbook's date/duration/time formats, read from styles.xml only once a sheet holds a number (format 0,
+    the default, can itself be a date format, so every number needs them)."""
+
+    def __init__(self, zf: zipfile.ZipFile, name: str | None, deadline: Deadline) -> None:
+        self.zf, self.name, self.deadline = zf, name, deadline
+        self.formats: _Formats | None = None
+
+    def get(self) -> _Formats:
+        if self.formats is None:
+            self.formats = _styles(self.zf, self.name, self.deadline)
+        return self.formats
+
+
 def _parse_styles(root: etree._Element) -> _Formats:
     dates: set[int] = set()
     durations: set[int] = set()
@@ -177,7 +193,7 @@ def read_workbook(zf: zipfile.ZipFile, deadline: Deadline) -> list[Block]:
     strings: list[str] = []
     if strings_part is not None and strings_part in zf.NameToInfo:
         strings = [_rich_text(si) for si in _part(zf, strings_part, deadline).iter(_SI)]
-    dates, durations, times = _styles(zf, styles_part, deadline)
+    formats = _LazyFormats(zf, styles_part, deadline)
     sheets = workbook.find(_SHEETS)
     blocks: list[Block] = []
     for sheet in sheets.iter(_SHEET) if sheets is not None else ():
@@ -185,7 +201,7 @@ def read_workbook(zf: zipfile.ZipFile, deadline: Deadline) -> list[Block]:
         if not kind.endswith("/worksheet"):
             continue
         deadline.check()
-        table = _sheet(_part(zf, target, deadline), strings, (dates, durations, times), epoch, deadline)
+        table = _sheet(_part(zf, target, deadline), strings, formats, epoch, deadline)
         if table is not None:
             blocks.append(table)
     return blocks
@@ -198,32 +214,38 @@ def _number(text: str) -> int | float:
 def _sheet(
     root: etree._Element,
     strings: list[str],
-    formats: _Formats,
+    formats: _LazyFormats,
     epoch: datetime,
     deadline: Deadline,
 ) -> Block | None:
-    dates, durations, times = formats
     values: dict[tuple[int, int], str] = {}
-    data = root.find(_SHEET_DATA)
+    data = next((child for child in root if child.tag == _SHEET_DATA), None)
     row_number = 0
-    for row in data.iter(_ROW) if data is not None else ():
+    for n, row in enumerate(data if data is not None else ()):
+        if row.tag != _ROW:
+            continue
         r = row.get("r")
-        row_number = int(float(r)) if r else row_number + 1
+        row_number = (int(r) if r.isdigit() else int(float(r))) if r else row_number + 1
         col_number = 0
-        for c in row.iter(_C):
+        for c in row:
+            if c.tag != _C:
+                continue
             ref = c.get("r")
             if ref:
                 row_number, col_number = _coordinate(ref)
             else:
                 col_number += 1
-            value = _value(c, strings, dates, durations, times, epoch)
+            value = _value(c, strings, formats, epoch)
             if value is not None:
-                text = cell_text(value)
+                text = value if type(value) is str else cell_text(value)
                 if text:
                     values[(row_number - 1, col_number - 1)] = text
-        if len(values) > MAX_SHEET_CELLS:
-            raise LimitExceeded(f"sheet has more than {MAX_SHEET_CELLS} cells")
-        deadline.check()
+        if n % 64 == 63:
+            if len(values) > MAX_SHEET_CELLS:
+                raise LimitExceeded(f"sheet has more than {MAX_SHEET_CELLS} cells")
+            deadline.check()
+    if len(values) > MAX_SHEET_CELLS:
+        raise LimitExceeded(f"sheet has more than {MAX_SHEET_CELLS} cells")
     merges: list[tuple[int, int, int, int]] = []
     merge_cells = root.find(_MERGE_CELLS)
     if merge_cells is not None:
@@ -237,25 +259,21 @@ def _sheet(
     return grid(values, merges, deadline)
 
 
-def _value(
-    c: etree._Element,
-    strings: list[str],
-    dates: frozenset[int],
-    durations: frozenset[int],
-    times: frozenset[int],
-    epoch: datetime,
-) -> object:
+def _value(c: etree._Element, strings: list[str], formats: _LazyFormats, epoch: datetime) -> object:
     kind = c.get("t", "n")
     if kind == "inlineStr":
-        inline = c.find(_IS)
-        return _rich_text(inline) if inline is not None else None
-    v = c.find(_V)
-    text = v.text if v is not None else None
+        return next((_rich_text(child) for child in c if child.tag == _IS), None)
+    text: str | None = None
+    for child in c:
+        if child.tag == _V:
+            text = child.text
+            break
     if not text:
         return None
     if kind == "n":
         number = _number(text)
         style = int(c.get("s", "0") or 0)
+        dates, durations, times = formats.get()
         if style in dates:
             try:
                 moment = from_excel(number, epoch, timedelta=style in durations)

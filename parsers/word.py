@@ -7,6 +7,7 @@ WordprocessingML tree with lxml (qualified names from python-docx's oxml layer) 
 from __future__ import annotations
 
 import io
+import itertools
 import posixpath
 import zipfile
 
@@ -44,11 +45,14 @@ _GRID_AFTER = qn("w:gridAfter")
 _V_MERGE = qn("w:vMerge")
 _VAL = qn("w:val")
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_PROPERTY_CHANGES = frozenset({qn("w:tcPrChange"), qn("w:trPrChange"), qn("w:tblPrChange"), qn("w:tblPrExChange")})
 
 _DEL = qn("w:del")
 _MOVE_FROM = qn("w:moveFrom")
 _SPECIAL_TEXT = {_TAB: "\t", _PTAB: "\t", _BR: "\n", _CR: "\n", _NB_HYPHEN: "-"}
 _TEXT_TAGS = (_T, *_SPECIAL_TEXT)
+_FLAT_TAGS = (*_TEXT_TAGS, _P, _TC, _TR, _GRID_SPAN, _V_MERGE, _GRID_BEFORE, _GRID_AFTER, *sorted(_PROPERTY_CHANGES))
+"""What a table without nested tables is read from, in one filtered walk."""
 
 _SKIPPED = frozenset(
     {
@@ -133,7 +137,7 @@ class _Walker:
 
     def paragraph(self, p: etree._Element, boxes: list[etree._Element]) -> str:
         if self.fast:
-            return "".join([(el.text or "") if el.tag == _T else _SPECIAL_TEXT[el.tag] for el in p.iter(_TEXT_TAGS)])
+            return _plain_text(p)
         parts: list[str] = []
         self._text(p, parts, boxes)
         return "".join(parts)
@@ -159,6 +163,8 @@ class _Walker:
     def table(self, tbl: etree._Element) -> list[Block]:
         """The table as a grid (gridBefore/After, gridSpan and vMerge resolved), then any labelled nested tables."""
         self.deadline.check()
+        if self.fast and next(itertools.islice(tbl.iter(_TBL), 1, None), None) is None:
+            return [self.flat_table(tbl)]
         rows: list[list[Cell]] = []
         nested: list[Block] = []
         origins: dict[int, Cell] = {}
@@ -172,22 +178,68 @@ class _Walker:
                 else:
                     span, vmerge = _cell_props(tc)
                     text = self.cell_text(tc, nested)
-                col = len(row)
-                if vmerge == "continue" and col in origins:
-                    cell = origins[col]
-                else:
-                    cell = Cell(text)
-                    for c in range(col, col + span):
-                        origins.pop(c, None)
-                    if vmerge == "restart":
-                        origins[col] = cell
-                row.extend([cell] * span)
-            row.extend(Cell("") for _ in range(after))
-            self.cells += len(row)
-            if self.cells > _MAX_CELLS:
-                raise LimitExceeded(f"document tables have more than {_MAX_CELLS} cells")
-            rows.append(row)
+                _place(row, origins, span, vmerge, text)
+            self.end_row(rows, row, after)
         return [TableBlock(pad(rows)), *nested]
+
+    def end_row(self, rows: list[list[Cell]], row: list[Cell], after: int) -> None:
+        row.extend(Cell("") for _ in range(after))
+        self.cells += len(row)
+        if self.cells > _MAX_CELLS:
+            raise LimitExceeded(f"document tables have more than {_MAX_CELLS} cells")
+        rows.append(row)
+
+    def flat_table(self, tbl: etree._Element) -> TableBlock:
+        """A table with no table inside it, read in one unfiltered walk of its elements in document order (the
+        fast path: no Python call per row or cell). Every w:p starts a line of its cell; properties count only
+        where they describe the row or cell itself, never inside a tracked property change."""
+        rows: list[list[Cell]] = []
+        origins: dict[int, Cell] = {}
+        row: list[Cell] | None = None
+        after = 0
+        lines: list[str] | None = None
+        parts: list[str] = []
+        span, vmerge, props = 1, None, True
+        for el in tbl.iter(_FLAT_TAGS):
+            tag = el.tag
+            if tag == _T:
+                parts.append(el.text or "")
+            elif tag in _SPECIAL_TEXT:
+                parts.append(_SPECIAL_TEXT[tag])
+            elif tag == _P:
+                if lines is not None:
+                    lines.append("".join(parts))
+                parts, props = [], False
+            elif tag in (_TC, _TR):
+                if lines is not None and row is not None:
+                    lines.append("".join(parts))
+                    _place(row, origins, span, vmerge, "\n".join(lines[1:]))
+                    lines = None
+                if tag == _TR:
+                    if row is not None:
+                        self.end_row(rows, row, after)
+                    row, after = [], 0
+                else:
+                    lines = []
+                parts, span, vmerge, props = [], 1, None, True
+            elif not props:
+                continue
+            elif tag == _GRID_SPAN:
+                span = max(1, _int_val(el, 1))
+            elif tag == _V_MERGE:
+                vmerge = "restart" if el.get(_VAL) == "restart" else "continue"
+            elif tag == _GRID_BEFORE and row is not None and lines is None:
+                row.extend(Cell("") for _ in range(_int_val(el, 0)))
+            elif tag == _GRID_AFTER:
+                after = _int_val(el, 0)
+            elif tag in _PROPERTY_CHANGES:
+                props = False
+        if lines is not None and row is not None:
+            lines.append("".join(parts))
+            _place(row, origins, span, vmerge, "\n".join(lines[1:]))
+        if row is not None:
+            self.end_row(rows, row, after)
+        return TableBlock(pad(rows))
 
     def cell_text(self, tc: etree._Element, nested: list[Block]) -> str:
         lines: list[str] = []
@@ -201,6 +253,35 @@ class _Walker:
         return "\n".join(lines)
 
 
+def _place(row: list[Cell], origins: dict[int, Cell], span: int, vmerge: str | None, text: str) -> None:
+    """Put one w:tc on its row: a vMerge continuation repeats the cell above, a new cell covers its span."""
+    col = len(row)
+    if vmerge == "continue" and col in origins:
+        cell = origins[col]
+    else:
+        cell = Cell(text)
+        for c in range(col, col + span):
+            origins.pop(c, None)
+        if vmerge == "restart":
+            origins[col] = cell
+    row.extend([cell] * span)
+
+
+def _plain_text(p: etree._Element) -> str:
+    """A paragraph's text when nothing in the document needs skipping: every w:t, tab and break under it.
+
+    One unfiltered walk: lxml builds a tag matcher for every filtered iter() call, which costs more than
+    looking at the few run-property elements a paragraph holds."""
+    parts: list[str] = []
+    for el in p.iter():
+        tag = el.tag
+        if tag == _T:
+            parts.append(el.text or "")
+        elif tag in _SPECIAL_TEXT:
+            parts.append(_SPECIAL_TEXT[tag])
+    return "".join(parts)
+
+
 def _simple_cell(tc: etree._Element) -> tuple[int, str | None, str] | None:
     """Span, vMerge and text of a cell holding only paragraphs, in one pass (the common case, made fast);
     None for anything else (nested tables, content controls), which takes the general path."""
@@ -209,9 +290,7 @@ def _simple_cell(tc: etree._Element) -> tuple[int, str | None, str] | None:
     for child in tc:
         tag = child.tag
         if tag == _P:
-            lines.append(
-                "".join([(el.text or "") if el.tag == _T else _SPECIAL_TEXT[el.tag] for el in child.iter(_TEXT_TAGS)])
-            )
+            lines.append(_plain_text(child))
         elif tag == _TC_PR:
             for prop in child:
                 if prop.tag == _GRID_SPAN:
