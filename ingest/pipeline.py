@@ -253,7 +253,8 @@ def _handle_attachments(
         problem = problems.get(att.origin or att.filename)
         parsed = None if problem else _parse_guarded(att, ref_date, ctx, tag)
         stored = dedup.record_attachment(session, pk, _attachment_in(att, parsed))
-        if stored.duplicate_of is not None:
+        # A file seen before is a duplicate only if it could be a form: a logo or photo sent again is no resend.
+        if stored.duplicate_of is not None and not _never_a_form(parsed):
             dups += 1
             log.info("%s: attachment %r duplicates attachment %s", tag, att.filename, stored.duplicate_of)
             continue
@@ -306,6 +307,13 @@ def _parse_guarded(att: Attachment, ref_date: date, ctx: PipelineContext, tag: s
         log.exception("%s: parsing %r crashed; recorded as internal_error", tag, att.filename)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return ParseResult(failure=Failure(FailureKind.INTERNAL_ERROR, detail))
+
+
+def _never_a_form(parsed: ParseResult | None) -> bool:
+    return parsed is not None and parsed.failure is not None and parsed.failure.kind in _NOT_FORM_KINDS
+
+
+_NOT_FORM_KINDS = frozenset({FailureKind.NOT_A_FORM, FailureKind.UNSUPPORTED_FORMAT})
 
 
 def _no_form(

@@ -155,7 +155,7 @@ def counts(session: Session) -> dict[str, int]:
         "reports": n(Report.id),
         "versions": n(ReportVersion.id),
         "attachments": n(AttachmentRow.id),
-        "duplicates": n(Duplicate.id),
+        "duplicates": len(_duplicates(session, None, None, DEFAULT_TZ)),
         "failures": n(FailureRecord.id),
         "open_failures": n(FailureRecord.id, FailureRecord.status == "open"),
         "ignored": n(Message.id, Message.outcome == "ignored"),
@@ -202,24 +202,42 @@ def _md(when: datetime, tz: ZoneInfo) -> str:
     return f"{local.month}月{local.day}日"
 
 
-def _duplicates(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> list[DuplicateRow]:
+def _duplicates(
+    session: Session, start: datetime | None, end: datetime | None, tz: ZoneInfo
+) -> list[DuplicateRow]:
+    """The duplicates staff care about, one entry for each thing sent again (see _shown)."""
     earlier_msg = aliased(Message)
     earlier_att = aliased(AttachmentRow)
+    form_of = aliased(ReportVersion)
+    earlier_was_form = select(form_of.id).where(form_of.attachment_id == Duplicate.of_attachment_id).exists()
     stmt = (
         select(Duplicate.kind, Message.sender_name, Message.sender_address, Message.subject, Message.received_at,
                AttachmentRow.filename, earlier_msg.subject, earlier_msg.received_at, earlier_msg.sender_address,
-               earlier_att.filename, ReportVersion.org_name, ReportVersion.version_no)
+               earlier_att.filename, ReportVersion.org_name, ReportVersion.version_no,
+               Duplicate.message_id, Message.outcome, earlier_was_form, Duplicate.attachment_id)
         .join(Message, Message.id == Duplicate.message_id)
         .outerjoin(AttachmentRow, AttachmentRow.id == Duplicate.attachment_id)
         .outerjoin(earlier_msg, earlier_msg.id == Duplicate.of_message_id)
         .outerjoin(earlier_att, earlier_att.id == Duplicate.of_attachment_id)
         .outerjoin(ReportVersion, ReportVersion.id == Duplicate.of_version_id)
-        .where(Message.received_at >= start, Message.received_at < end)
         .order_by(Message.received_at, Duplicate.id)
     )
+    if start is not None:
+        stmt = stmt.where(Message.received_at >= start)
+    if end is not None:
+        stmt = stmt.where(Message.received_at < end)
+    rows = session.execute(stmt).all()
+    whole_mail = {row[12] for row in rows if row[0] == "message"}
+    read_as_form = {(row[12], row[15]) for row in rows if row[0] == "form"}
+    shown: set[int] = set()
     out: list[DuplicateRow] = []
     for (kind, sender_name, sender_address, subject, received_at, filename, e_subject, e_received, e_sender,
-         e_filename, org_name, version_no) in session.execute(stmt):
+         e_filename, org_name, version_no, message_pk, outcome, was_form, attachment_pk) in rows:
+        if kind == "attachment" and (message_pk, attachment_pk) in read_as_form:
+            continue  # the same file's form duplicate says more
+        if not _shown(kind, message_pk, outcome, bool(was_form), whole_mail, shown):
+            continue
+        shown.add(message_pk)
         when = _md(e_received, tz) if e_received is not None else "此前"
         if kind == "form":
             of_what = f"与 {when} 收到的「{org_name}」情况表（第{version_no}版）内容相同"
@@ -230,6 +248,20 @@ def _duplicates(session: Session, start: datetime, end: datetime, tz: ZoneInfo) 
         out.append(DuplicateRow(kind=kind, sender=format_sender(sender_name, sender_address), subject=subject,
                                 filename=filename or "", of_what=of_what, received_at=received_at))
     return out
+
+
+def _shown(kind: str, message_pk: int, outcome: str, was_form: bool, whole_mail: set[int], shown: set[int]) -> bool:
+    """Whether a duplicate row is one staff should see.
+
+    A mail received twice is one duplicate (not one more per attachment in it); a file sent again counts when it
+    was a form before, or once for a mail that brought nothing but files seen before — a photo sent again
+    beside a new form is no duplicate report.
+    """
+    if message_pk in whole_mail:
+        return kind == "message"
+    if kind == "attachment" and not was_form:
+        return outcome == "duplicate" and message_pk not in shown
+    return True
 
 
 def _health(session: Session, since: datetime | None) -> list[PollHealth]:

@@ -260,3 +260,60 @@ def test_an_unreadable_file_in_a_campaign_mail_without_a_form_is_an_unsupported_
     with session_factory() as session:
         (failure,) = store_failures.list_failures(session)
     assert failure.kind == "unsupported_format" and failure.filename == "主题党日情况表.txt"
+
+
+def test_a_mail_received_twice_is_one_duplicate_in_the_digest_and_status(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+) -> None:
+    raw = branch_mail(attachments=[("情况表.docx", form_docx(), DOCX), ("照片.png", png_photo(), "image/png")],
+                      message_id="<twice@163.com>")
+    feed(raw)
+    again = feed(raw)  # the same mail seen again, e.g. in a second folder
+    assert again.outcome == "duplicate" and again.counts.duplicates == 1
+    day = datetime(2020, 5, 13, 2, 0, tzinfo=UTC).astimezone(CST_ZONE).date()
+    with session_factory() as session:
+        facts = queries.digest_facts(session, day, CST_ZONE)
+        totals = queries.counts(session)
+    assert [d.kind for d in facts.duplicates] == ["message"]
+    assert totals["duplicates"] == 1
+
+
+def test_a_photo_sent_again_beside_a_new_form_is_no_duplicate_report_in_the_digest(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+) -> None:
+    photo = png_photo()
+    feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX), ("照片.png", photo, "image/png")]))
+    out = feed(branch_mail(attachments=[
+        ("情况表.docx", form_docx(org="苏州市水利局离退休干部党支部", agenda=("1. 参观泵站",)), DOCX),
+        ("照片.png", photo, "image/png"),
+    ]))
+    assert out.counts.new_reports == 1
+    day = datetime(2020, 5, 13, 2, 0, tzinfo=UTC).astimezone(CST_ZONE).date()
+    with session_factory() as session:
+        facts = queries.digest_facts(session, day, CST_ZONE)
+    assert facts.duplicates == ()
+
+
+def test_a_resent_form_file_is_shown_once_as_a_duplicate_of_that_form(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+) -> None:
+    data = form_docx()
+    feed(branch_mail(attachments=[("情况表.docx", data, DOCX)]))
+    feed(branch_mail(subject="再发一次情况表", attachments=[("情况表(1).docx", data, DOCX)]))
+    day = datetime(2020, 5, 13, 2, 0, tzinfo=UTC).astimezone(CST_ZONE).date()
+    with session_factory() as session:
+        facts = queries.digest_facts(session, day, CST_ZONE)
+    (dup,) = facts.duplicates
+    assert dup.kind == "attachment" and "情况表.docx" in dup.of_what
+
+
+def test_an_unrelated_mail_repeating_an_earlier_text_file_is_ignored_not_a_duplicate(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+) -> None:
+    notes = b"minutes of the meeting\n" * 20
+    for subject in ("meeting notes", "meeting notes again"):
+        out = feed(branch_mail(subject=subject, body="see attached",
+                               attachments=[("notes.txt", notes, "text/plain")]))
+        assert (out.outcome, out.reason, out.counts.duplicates) == ("ignored", "out_of_scope", 0)
+    with session_factory() as session:
+        assert queries.counts(session)["duplicates"] == 0

@@ -81,6 +81,20 @@ def test_season_totals_count_reports_people_and_months(session_factory: Factory)
         assert totals.per_month == (("2026-04", 1), ("2026-05", 2))
 
 
+def test_a_form_sent_again_in_a_new_mail_is_one_form_duplicate_saying_what_it_repeats(
+    session_factory: Factory,
+) -> None:
+    v1 = form(org="甲支部", activity=date(2026, 5, 8))
+    with session_factory() as s:
+        submit(s, v1, at(9, 23, 50), message_id="<first@example.cn>")
+        submit(s, v1, at(10, 9), message_id="<again@example.cn>")
+        s.commit()
+    with session_factory() as s:
+        (dup,) = digest_facts(s, date(2026, 5, 10), SH).duplicates
+    assert dup.kind == "form"
+    assert dup.of_what == "与 5月9日 收到的「甲支部」情况表（第1版）内容相同"
+
+
 def test_digest_facts_cover_exactly_one_local_day(session_factory: Factory) -> None:
     may9, may10 = date(2026, 5, 9), date(2026, 5, 10)
     v1 = form(org="甲支部", activity=date(2026, 5, 8))
@@ -104,10 +118,10 @@ def test_digest_facts_cover_exactly_one_local_day(session_factory: Factory) -> N
         assert (corr.org_name, corr.version) == ("甲支部", 2)
         assert corr.changes == (("人数", "23", "30"), ("联系方式", "13912345678", "0512-1234"))
         assert dup.outcome == "duplicate_form"
-        kinds = sorted(d.kind for d in facts.duplicates)
-        assert kinds == ["attachment", "form", "message"]
-        form_dup = next(d for d in facts.duplicates if d.kind == "form")
-        assert form_dup.of_what == "与 5月9日 收到的「甲支部」情况表（第1版）内容相同"
+        # One mail received again is one duplicate, not one more for each file and form inside it.
+        (mail_dup,) = facts.duplicates
+        assert mail_dup.kind == "message"
+        assert "为同一封邮件" in mail_dup.of_what
         assert [f.kind for f in facts.new_failures] == ["no_attachment"]
         assert facts.ignored == (("auto_reply", 1),)
         assert len(facts.all_current_reports) == 2 and facts.season.reports == 2
@@ -138,4 +152,4 @@ def test_counts_cover_messages_reports_and_open_failures(session_factory: Factor
         s.commit()
         c = counts(s)
         assert (c["messages"], c["reports"], c["versions"], c["open_failures"]) == (3, 1, 1, 1)
-        assert c["duplicates"] == 2  # the second mail's attachment and form
+        assert c["duplicates"] == 1  # the second mail's form, sent again once (its file and form are one thing)
