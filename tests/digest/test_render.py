@@ -181,3 +181,12 @@ def test_stale_mailbox_threshold_follows_the_poll_interval() -> None:
     assert "超过 2 小时未成功收信" in render_digest(five_hours_ago, SHANGHAI, DIGEST_AT, 2).text
     relaxed = render_digest(five_hours_ago, SHANGHAI, DIGEST_AT, 2, stale_after=timedelta(hours=6)).text
     assert "未成功收信" not in relaxed and "⚠" not in relaxed
+
+
+def test_a_quiet_day_without_any_mailbox_poll_never_claims_the_service_is_running_normally() -> None:
+    from dataclasses import replace
+
+    out = render_digest(replace(quiet_facts(), health=()), SHANGHAI, DIGEST_AT, 0)
+    assert "当日没有新的情况表、更正或待处理事项。" in out.text
+    assert "收信服务运行正常" not in out.text and "收信服务运行正常" not in out.html
+    assert "尚无邮箱收信记录" in out.text
