@@ -385,6 +385,7 @@ def run(ctx: click.Context) -> None:
         fail(str(exc), 2)
     from store.errors import StoreError
 
+    session_factory_of(ctx)  # a database that cannot open is one line here, before the service's logging starts
     setup_logging(settings, logging.DEBUG if ctx.obj.get("verbose") else logging.INFO)
     try:
         code = scheduler.run_service(settings)

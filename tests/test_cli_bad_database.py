@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,6 +53,17 @@ def test_import_with_a_malformed_database_url_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "INTAKE_DATABASE_URL" in result.output
 
 
+@pytest.fixture
+def root_logging_restored() -> Iterator[None]:
+    """`intake run` and scheduler.main set up the service's logging on the root logger: put it back after."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.mark.usefixtures("root_logging_restored")
 def test_intake_run_with_an_unreachable_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
     env = {"INTAKE_DATABASE_URL": "postgresql+psycopg://intake:pw-XYZ@127.0.0.1:1/nowhere",
            "INTAKE_IMAP_HOST": "127.0.0.1", "INTAKE_IMAP_USER": "u", "INTAKE_IMAP_PASSWORD": "p",
@@ -62,6 +75,7 @@ def test_intake_run_with_an_unreachable_database_is_one_line_and_exit_1(tmp_path
     assert "Traceback" not in result.output
 
 
+@pytest.mark.usefixtures("root_logging_restored")
 def test_scheduler_main_with_a_malformed_database_url_exits_2_without_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
