@@ -3,7 +3,8 @@
 Each message becomes a RawMessage with folder = the resolved path of the file or directory it came from,
 uidvalidity = 0 and uid = 1, 2, 3 … counted per folder in the order read (a folder's .eml files and a Maildir's
 messages sorted by file name, an mbox in file order), so importing the same path again gives the same UIDs.
-Outlook .msg files (OLE compound documents, not RFC 822) are skipped with a warning; unreadable paths too.
+Outlook .msg files (OLE compound documents, not RFC 822) and attachment files given by mistake (.docx, .pdf …)
+are skipped with a warning; unreadable paths too.
 """
 
 from __future__ import annotations
@@ -34,8 +35,13 @@ def is_mbox(path: Path) -> bool:
         return False
 
 
-def _is_outlook_msg(data: bytes) -> bool:
-    return data.startswith(OLE_MAGIC)
+def _is_outlook_msg(data: bytes, path: Path) -> bool:
+    return data.startswith(OLE_MAGIC) and path.suffix.lower() == ".msg"
+
+
+# What an attachment file starts with (Office, zip, PDF, images): given to import by mistake, never a mail.
+NOT_MAIL_MAGICS = (OLE_MAGIC, b"PK\x03\x04", b"%PDF", b"{\\rtf", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!",
+                   b"7z\xbc\xaf")
 
 
 def _mtime(path: Path) -> datetime | None:
@@ -75,9 +81,13 @@ def _from_files(files: Sequence[Path], folder: str, account: str, maildir: bool 
         data = _read(path)
         if data is None:
             continue
-        if _is_outlook_msg(data):
+        if _is_outlook_msg(data, path):
             log.warning("import: %s is an Outlook .msg file, not an RFC 822 mail; skipped "
                         "(save it as .eml from Outlook to import it)", path)
+            continue
+        if data.startswith(NOT_MAIL_MAGICS):
+            log.warning("import: %s is not a mail but a document or archive; skipped "
+                        "(to read a form file use `intake parse`)", path)
             continue
         uid += 1
         # A Maildir file's mtime is its delivery time; a loose .eml's is only when it was copied, so the

@@ -72,3 +72,25 @@ def test_outlook_msg_files_are_skipped_with_a_warning(
         got = list(iter_paths([tmp_path]))
     assert [m.raw for m in got] == [_mail(1)]
     assert "Outlook .msg" in caplog.text
+
+
+def test_an_attachment_file_given_to_import_is_skipped_with_a_hint_to_use_parse(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.builders import form_docx
+
+    form = tmp_path / "情况表.docx"
+    form.write_bytes(form_docx())
+    pdf = tmp_path / "通知.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    legacy = tmp_path / "情况表.doc"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    mail = tmp_path / "m.eml"
+    mail.write_bytes(_mail(1))
+    with caplog.at_level("WARNING", logger="ingest.files"):
+        found = list(iter_paths([form, pdf, legacy, mail]))
+    assert [m.raw for m in found] == [_mail(1)]
+    text = caplog.text
+    assert "情况表.docx is not a mail" in text and "intake parse" in text
+    assert "通知.pdf is not a mail" in text
+    assert "情况表.doc is not a mail" in text and "Outlook .msg" not in text
