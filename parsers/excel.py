@@ -55,13 +55,17 @@ def grid(
     deadline: Deadline,
 ) -> TableBlock | None:
     """A grid from sparse 0-based (row, col) texts and merged ranges (r0, c0, r1, c1 inclusive, value top-left)."""
-    filled = [key for key, text in values.items() if text.strip()]
-    if not filled:
+    top = left = bottom = right = -1
+    for (r, c), text in values.items():
+        if not text.strip():
+            continue
+        if top < 0:
+            top, left, bottom, right = r, c, r, c
+            continue
+        top, bottom = min(top, r), max(bottom, r)
+        left, right = min(left, c), max(right, c)
+    if top < 0:
         return None
-    top = min(r for r, _ in filled)
-    left = min(c for _, c in filled)
-    bottom = max(r for r, _ in filled)
-    right = max(c for _, c in filled)
     merge_list = list(merges)
     for r0, c0, r1, c1 in merge_list:
         if (r0, c0) in values and values[(r0, c0)].strip():
@@ -69,7 +73,10 @@ def grid(
     height, width = bottom - top + 1, right - left + 1
     if height * width > MAX_SHEET_CELLS:
         raise LimitExceeded(f"sheet used area is {height}x{width} cells")
-    rows = [[Cell(values.get((r, c), "")) for c in range(left, right + 1)] for r in range(top, bottom + 1)]
+    rows = [[Cell("") for _ in range(width)] for _ in range(height)]
+    for (r, c), text in values.items():
+        if top <= r <= bottom and left <= c <= right:
+            rows[r - top][c - left].text = text
     deadline.check()
     for r0, c0, r1, c1 in merge_list:
         if r0 > bottom or c0 > right or r1 < top or c1 < left:

@@ -75,10 +75,23 @@ INLINE_LABEL = re.compile(
 """A label followed by a colon, at a line start or after a separator: 「人 数：25人」, 「联系人：赵明 电话：…」."""
 
 _NOTE = re.compile(r"^\s*(?:注|备注|说明|附注|填表说明)\s*[:：]")
+_NOTE_OPEN = re.compile(r"^\s*(?:注|备注?|说明?|附注?|填(?:表(?:说明?)?)?)?\s*$")
+"""A head that may still grow into a note line: white space and the start of a note word."""
+_NOTE_HEAD = 40
 
 
 def is_note(line: str) -> bool:
-    """A footnote line (注：…) of the template: its 联系人/电话 are the office's, never form content."""
+    """A footnote line (注：…) of the template: its 联系人/电话 are the office's, never form content.
+
+    The line as typed is tried first (NFKC only ever turns a match into a match), then the NFKC form of its head,
+    and the whole line only when the head is nothing but white space and the start of a note word."""
+    if _NOTE.match(line):
+        return True
+    head = unicodedata.normalize("NFKC", line[:_NOTE_HEAD])
+    if _NOTE.match(head):
+        return True
+    if len(line) <= _NOTE_HEAD or not _NOTE_OPEN.match(head):
+        return False
     return bool(_NOTE.match(unicodedata.normalize("NFKC", line)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Generator, Iterable, Iterator
@@ -33,11 +34,17 @@ _TOTAL_ROWS = frozenset({"合计", "总计", "小计", "共计"})
 _BARE_NUMBERING = re.compile(r"^\s*(?:[(（]?[\d一二三四五六七八九十]+[.、．)）:]?|[•·\-—*])\s*$")
 
 
-@dataclass(eq=False)
 class Cell:
-    """One table cell; a merged cell is one Cell object repeated over every grid position it covers."""
+    """One table cell; a merged cell is one Cell object repeated over every grid position it covers (compared by
+    identity, never by text)."""
 
-    text: str
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"Cell({self.text!r})"
 
 
 @dataclass
@@ -105,16 +112,22 @@ def _distinct(row: list[Cell]) -> list[tuple[int, Cell]]:
     return out
 
 
+@functools.lru_cache(maxsize=8192)
+def _marks(text: str) -> tuple[Field | None, bool]:
+    """A cell text's label (or None), and whether it is labelled at all (a label, or 「名称：…」 inline)."""
+    fld = label_of(text)
+    return fld, fld is not None or bool(inline_pairs(text))
+
+
 def _labels(cells: list[tuple[int, Cell]]) -> tuple[list[Field | None], list[bool]]:
     """Each cell's label (or None), and whether it is labelled at all (a label, or 「名称：…」 inline)."""
-    labels = [label_of(cell.text) for _, cell in cells]
-    marked = [fld is not None or bool(inline_pairs(cell.text)) for fld, (_, cell) in zip(labels, cells, strict=True)]
-    return labels, marked
+    marks = [_marks(cell.text) for _, cell in cells]
+    return [fld for fld, _ in marks], [marked for _, marked in marks]
 
 
 def _header_fields(cells: list[tuple[int, Cell]], row_labels: list[Field | None]) -> dict[int, Field] | None:
     """Columns of a roll-up header row (党组织名称 | 人数 | 议程 | …), or None when the row is not one."""
-    if len(cells) < MIN_LABELS:
+    if len(cells) < MIN_LABELS or len(row_labels) - row_labels.count(None) < MIN_LABELS:
         return None
     labels = [(col, fld) for (col, _), fld in zip(cells, row_labels, strict=True)]
     fields = [fld for _, fld in labels if fld is not None]
@@ -128,8 +141,9 @@ def _header_fields(cells: list[tuple[int, Cell]], row_labels: list[Field | None]
 
 def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
     rows = table.rows
-    consumed: set[int] = set()
-    label_keys: set[int] = set()
+    consumed: set[Cell] = set()
+    """Cells already read as some value (Cell hashes by identity: a merged cell is one object)."""
+    label_keys: set[Cell] = set()
     continuing: tuple[Field, object, int] | None = None
     r = 0
     while r < len(rows):
@@ -140,39 +154,39 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
         if header is not None:
             r = yield from _list_events(rows, r, header, deadline)
             continue
-        if continuing is not None and not any(marked):
+        if continuing is not None and True not in marked:
             yield from _continuation(cells, continuing, consumed)
             r += 1
             continue
         continuing = None
         for index, (col, cell) in enumerate(cells):
-            if id(cell) in consumed:
+            if cell in consumed:
                 continue
             fld = labels[index]
             if fld is not None:
                 between = _value_cells(cells, marked, index)
-                if id(cell) in label_keys:
-                    fresh = [c for c in between if id(c) not in consumed]
-                    consumed.update(id(c) for c in fresh)
+                if cell in label_keys:
+                    fresh = [c for c in between if c not in consumed]
+                    consumed.update(fresh)
                     if fresh:
                         yield _Event(fld, _joined(fresh), id(cell))
                     continue
-                label_keys.add(id(cell))
+                label_keys.add(cell)
                 from_below = False
                 if not between and r + 1 < len(rows):
                     below = rows[r + 1][col]
-                    if below is not cell and label_of(below.text) is None and not inline_pairs(below.text):
+                    if below is not cell and not _marks(below.text)[1]:
                         between, from_below = [below], True
-                fresh = [c for c in between if id(c) not in consumed]
-                consumed.update(id(c) for c in fresh)
+                fresh = [c for c in between if c not in consumed]
+                consumed.update(fresh)
                 if fld in _MULTI_LINE and fresh and not from_below:
                     continuing = (fld, id(cell), col)
                 yield _Event(fld, _joined(fresh), id(cell))
                 continue
-            if is_note(cell.text):
+            if not marked[index] or is_note(cell.text):
                 continue
             for n, (pair_field, value) in enumerate(inline_pairs(cell.text)):
-                consumed.add(id(cell))
+                consumed.add(cell)
                 yield _Event(pair_field, value, (id(cell), n))
         r += 1
 
@@ -188,19 +202,22 @@ def _value_cells(cells: list[tuple[int, Cell]], marked: list[bool], index: int) 
 
 
 def _joined(cells: list[Cell]) -> str:
-    return "\n".join(cell.text for cell in cells if cell.text.strip())
+    if len(cells) == 1:
+        text = cells[0].text
+        return text if text.strip() else ""
+    return "\n".join([cell.text for cell in cells if cell.text.strip()])
 
 
 def _continuation(
-    cells: list[tuple[int, Cell]], continuing: tuple[Field, object, int], consumed: set[int]
+    cells: list[tuple[int, Cell]], continuing: tuple[Field, object, int], consumed: set[Cell]
 ) -> Iterator[_Event]:
     """A row under 议程/简介 whose label column is left blank (not merged) continues that field."""
     fld, key, label_col = continuing
     if not any(col == label_col and not cell.text.strip() for col, cell in cells):
         return
     for col, cell in cells:
-        if col > label_col and cell.text.strip() and id(cell) not in consumed:
-            consumed.add(id(cell))
+        if col > label_col and cell.text.strip() and cell not in consumed:
+            consumed.add(cell)
             yield _Event(fld, cell.text, key)
 
 

@@ -89,6 +89,13 @@ def _part(zf: zipfile.ZipFile, name: str, deadline: Deadline) -> etree._Element:
     return parse_xml(read_member(zf, name, deadline), name)
 
 
+def _resolve(folder: str, target: str) -> str:
+    """A relative target against its part's folder (posixpath.normpath only when a segment is empty, . or ..)."""
+    if not any(segment in ("", ".", "..") for segment in target.split("/")) and ".." not in folder:
+        return f"{folder}/{target}" if folder else target
+    return posixpath.normpath(posixpath.join(folder, target))
+
+
 def _rels(zf: zipfile.ZipFile, part: str, deadline: Deadline) -> dict[str, tuple[str, str]]:
     """Relationship id → (type, resolved part name) for one part."""
     folder, base = posixpath.split(part)
@@ -98,7 +105,7 @@ def _rels(zf: zipfile.ZipFile, part: str, deadline: Deadline) -> dict[str, tuple
         target = rel.get("Target", "")
         if rel.get("TargetMode") == "External":
             continue
-        resolved = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        resolved = target.lstrip("/") if target.startswith("/") else _resolve(folder, target)
         out[rel.get("Id", "")] = (rel.get("Type", ""), resolved)
     return out
 
