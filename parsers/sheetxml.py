@@ -242,6 +242,8 @@ def _sheet(
                 row_number, col_number = _coordinate(ref)
             else:
                 col_number += 1
+            if not len(c):  # a styled empty cell (template borders): nothing to read
+                continue
             value = _value(c, strings, formats, epoch)
             if value is not None:
                 text = value if type(value) is str else cell_text(value)
@@ -269,7 +271,10 @@ def _sheet(
 def _value(c: etree._Element, strings: list[str], formats: _LazyFormats, epoch: datetime) -> object:
     kind = c.get("t", "n")
     if kind == "inlineStr":
-        return next((_rich_text(child) for child in c if child.tag == _IS), None)
+        for child in c:
+            if child.tag == _IS:
+                return _rich_text(child)
+        return None
     text: str | None = None
     for child in c:
         if child.tag == _V:
