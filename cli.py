@@ -339,6 +339,10 @@ def digest(ctx: click.Context, day: str | None, mode: str | None, out: Path | No
     if mode == "send" and not settings.smtp_host:
         click.echo("intake: --send needs INTAKE_SMTP_HOST (and INTAKE_SMTP_USER/PASSWORD); or use --dry-run", err=True)
         sys.exit(2)
+    if mode != "dry-run" and settings.smtp_host:
+        for variable, value in (("INTAKE_DIGEST_TO", settings.digest_to), ("INTAKE_DIGEST_FROM", settings.digest_from)):
+            if not value:
+                fail(f"{variable} is not set: sending the digest needs it (or use --dry-run)", 2)
     try:
         outcome = run_digest(settings, session_factory_of(ctx), target, mode=mode, out=out, force=force,
                              now=now)

@@ -96,3 +96,15 @@ def test_export_writes_the_summary_table_of_current_reports(data_dir: Path, tmp_
     result = CliRunner().invoke(main, ["export", str(later), "--since", "2026-05-11"], env=env_for(data_dir))
     assert result.exit_code == 0 and "0 reports" in result.output
     assert openpyxl.load_workbook(later)["汇总表"].max_row == 1
+
+
+@pytest.mark.parametrize("variable", ["INTAKE_DIGEST_TO", "INTAKE_DIGEST_FROM"])
+def test_sending_without_recipients_or_sender_is_a_settings_error_exit_2_naming_it(
+    data_dir: Path, variable: str
+) -> None:
+    env = env_for(data_dir) | {"INTAKE_SMTP_HOST": "127.0.0.1", "INTAKE_SMTP_PORT": "1", variable: ""}
+    for args in (["digest", "--send", "--date", "2026-05-10"], ["digest", "--date", "2026-05-10"]):
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 2, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and variable in lines[0] and "Traceback" not in result.output
