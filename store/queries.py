@@ -294,8 +294,18 @@ def _health(session: Session, since: datetime | None) -> list[PollHealth]:
 def digest_facts(session: Session, day: date, tz: ZoneInfo) -> DigestFacts:
     """Everything the digest for one local calendar day (by received time) says, read in one go."""
     start, end = day_bounds(day, tz)
-    in_day = (ReportVersion.received_at >= start, ReportVersion.received_at < end)
-    first_today = select(ReportVersion.report_id).where(ReportVersion.version_no == 1, *in_day)
+    # A report is new on the day its mail arrived, or, when a reparse turned an earlier failed attachment into
+    # it, on the day of that reparse: otherwise staff would never hear of it.
+    reparsed_today = (FailureRecord.resolved_by == "reparse", FailureRecord.resolved_at >= start,
+                      FailureRecord.resolved_at < end)
+    reparsed_files = select(FailureRecord.attachment_id).where(*reparsed_today)
+    reparsed_mails = select(FailureRecord.message_id).where(*reparsed_today, FailureRecord.attachment_id.is_(None))
+    first_today = select(ReportVersion.report_id).where(
+        ReportVersion.version_no == 1,
+        ((ReportVersion.received_at >= start) & (ReportVersion.received_at < end))
+        | ((ReportVersion.received_at < start)
+           & (ReportVersion.attachment_id.in_(reparsed_files) | ReportVersion.message_id.in_(reparsed_mails))),
+    )
     new_reports = _report_rows(session, ReportVersion.report_id.in_(first_today), tz=tz)
     failures = select_failures(session, Message.received_at >= start, Message.received_at < end)
     ignored = session.execute(

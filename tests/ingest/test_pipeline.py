@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -317,3 +317,26 @@ def test_an_unrelated_mail_repeating_an_earlier_text_file_is_ignored_not_a_dupli
         assert (out.outcome, out.reason, out.counts.duplicates) == ("ignored", "out_of_scope", 0)
     with session_factory() as session:
         assert queries.counts(session)["duplicates"] == 0
+
+
+def test_a_report_recovered_by_reparse_is_announced_in_the_digest_of_the_reparse_day(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_a: object, **_k: object) -> object:
+        raise RuntimeError("bug in a parser")
+
+    monkeypatch.setattr(pipeline_module, "parse", broken)
+    feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)]))  # arrives 2020-05-13, fails
+    monkeypatch.undo()
+    with session_factory() as session:
+        assert queries.digest_facts(session, datetime.now(CST_ZONE).date(), CST_ZONE).new_reports == ()
+    summary = reparse(session_factory, None, PipelineContext(account=ACCOUNT))
+    assert summary.new_reports == 1
+    with session_factory() as session:
+        (closed,) = store_failures.list_failures(session, include_closed=True)
+        assert closed.resolved_at is not None
+        today = closed.resolved_at.astimezone(CST_ZONE).date()  # the day of the reparse
+        (row,) = queries.digest_facts(session, today, CST_ZONE).new_reports
+        assert row.org_name == "苏州市财政局离退休干部党支部"
+        yesterday = queries.digest_facts(session, today - timedelta(days=1), CST_ZONE)
+    assert yesterday.new_reports == ()
