@@ -122,18 +122,39 @@ def text_slice(original: str, nfkc: str, start: int, end: int) -> str:
 
 _CN_DIGITS = "零〇一二两三四五六七八九十百千廿"
 _HEADCOUNT = re.compile(
-    r"^(?P<prefix>约|大约|共|共计|合计|总计|计|参加|出席|参会)?"
+    r"^(?P<prefix>约|大约|共|共计|合计|总计|计|参加|出席|参会|实到|实际参加|实际到会)?"
     r"(?P<number>\d+(?:\.0+)?|[" + _CN_DIGITS + r"]+)"
-    r"(?P<suffix>人次|人|名|位|个人|名党员|位党员|名同志|位同志|名老党员|位老党员)?$"
+    r"(?P<suffix>人次|人|名|位|个人|名党员|位党员|名同志|位同志|名老党员|位老党员)?"
+    r"(?:参加|参会|出席|到会)?$"
 )
+_SPLIT_NUMBER = re.compile(r"[\d" + _CN_DIGITS + r"]\s+[\d" + _CN_DIGITS + r"]")
+_HEADCOUNT_NOTE = re.compile(r"^(?P<count>[^()]+?)\((?P<note>[^()]*)\)$")
+"""「18人（其中党员15人）」: a count with a bracketed note after it."""
+_ATTENDED = re.compile(r"^应到[^,;]*[,;]实到(?P<count>[^,;]+)$")
+"""「应到20人，实到18人」: expected and actual attendance; the actual one is the headcount."""
 
 
 def parse_headcount(text: str) -> tuple[int | None, str | None]:
-    """An int from 「32」「32人」「二十八人」「约40人」「15名」「共19人」「３０」, else None and a warning."""
+    """An int from 「32」「32人」「二十八人」「约40人」「15名」「共19人」「３０」「出席18人」, else None and a warning.
+
+    「18人（其中党员15人）」 gives 18 and 「应到20人，实到18人」 gives 18 (who came), each with a warning that names the
+    text, so staff see the rest; anything else that is not one plain count is None with a warning."""
     raw = text.strip()
     if not raw:
         return None, "人数未填写"
-    compact = _SPACE.sub("", unicodedata.normalize("NFKC", raw))
+    nfkc = unicodedata.normalize("NFKC", raw)
+    if _SPLIT_NUMBER.search(nfkc):  # 「25 25」 (two cells beside the label) must never become 2525
+        return None, f"人数无法识别：{raw}"
+    compact = _SPACE.sub("", nfkc).replace("，", ",").replace("；", ";")
+    note = _HEADCOUNT_NOTE.match(compact)
+    attended = _ATTENDED.match(compact)
+    if note is not None or attended is not None:
+        inner = note["count"] if note is not None else attended["count"]  # type: ignore[index]
+        count, warning = parse_headcount(inner)
+        if count is None:
+            return None, f"人数无法识别：{raw}"
+        what = "人数含附注，已取总数" if note is not None else "人数按实到人数读取"
+        return count, f"{what}：{raw}" if warning is None else f"{warning}；{what}：{raw}"
     match = _HEADCOUNT.match(compact)
     if match is None:
         return None, f"人数无法识别：{raw}"
@@ -227,35 +248,95 @@ LOOKAHEAD_DAYS = 60
 """A month-day more than this far after the reference date is taken to be last year's."""
 
 
-def find_activity_date(texts: list[str], ref_date: date) -> tuple[date | None, str | None]:
-    """The first date in the texts (「4月28日上午」, 「2020年5月8日」); the year comes from ref_date unless typed."""
+_DOTTED_MONTH_DAY = re.compile(r"^\s*(?P<m>\d{1,2})\s*[./]\s*(?P<d>\d{1,2})\s*(?:上午|下午|晚上|全天)?\s*$")
+"""「5.8」 or 「5/8」: read as month and day only when it is the whole value of a 活动时间 field."""
+
+
+def find_activity_date(
+    texts: list[str], ref_date: date, date_field: str = ""
+) -> tuple[date | None, str | None]:
+    """The first date in the texts (「4月28日上午」, 「2020年5月8日」); the year comes from ref_date unless typed.
+
+    date_field is the value of a 活动时间 field, read first, where a bare 「5.8」 also means 5月8日; when it holds no
+    date, one found in the other texts comes with a warning. When the text the date comes from names another,
+    different date too, the first is taken with a warning."""
+    if date_field.strip():
+        dotted = _DOTTED_MONTH_DAY.match(unicodedata.normalize("NFKC", date_field))
+        if dotted is not None:
+            return _with_year(int(dotted["m"]), int(dotted["d"]), ref_date, dotted.group(0).strip())
+        found, warning = _first_date(date_field, ref_date)
+        if found is not None or warning is not None:
+            return found, warning
+        found, warning = _first_date_of(texts, ref_date)
+        unread = f"活动时间无法识别：{date_field.strip()}"
+        return found, unread if found is None or warning is None else f"{unread}；{warning}"
+    found, warning = _first_date_of(texts, ref_date)
+    return found, warning if found is not None or warning is not None else "未找到活动日期"
+
+
+def _first_date_of(texts: list[str], ref_date: date) -> tuple[date | None, str | None]:
     for text in texts:
-        nfkc = unicodedata.normalize("NFKC", text)
-        full = _FULL_DATE.search(nfkc)
-        short = _MONTH_DAY.search(nfkc)
-        cn = _CN_MONTH_DAY.search(nfkc)
-        candidates = [m for m in (full, short, cn) if m is not None]
-        if not candidates:
+        found, warning = _first_date(text, ref_date)
+        if found is not None or warning is not None:
+            return found, warning
+    return None, None
+
+
+def _first_date(text: str, ref_date: date) -> tuple[date | None, str | None]:
+    """The first date in one text, a warning when it names other dates too; (None, None) when it names none."""
+    nfkc = unicodedata.normalize("NFKC", text)
+    matches = [m for pattern in (_FULL_DATE, _MONTH_DAY, _CN_MONTH_DAY) for m in pattern.finditer(nfkc)]
+    if not matches:
+        return None, None
+    matches.sort(key=lambda m: m.start())
+    dates: list[tuple[date | None, str | None, re.Match[str]]] = []
+    end = -1
+    for match in matches:
+        if match.start() < end:  # 「5月8日」 inside 「2020年5月8日」
             continue
-        first = min(candidates, key=lambda m: m.start())
+        end = match.end()
+        dates.append((*_match_date(match, ref_date), match))
+    first, warning, first_match = dates[0]
+    if warning is None and first is not None:
+        typed_year = first_match.re is _FULL_DATE
+        others = [
+            m.group(0)
+            for d, _, m in dates[1:]
+            if d is None
+            or (d.month, d.day) != (first.month, first.day)
+            or (typed_year and m.re is _FULL_DATE and d.year != first.year)
+        ]
+        if others:
+            warning = f"活动日期有多个，已取第一个：{first_match.group(0)}（另有{'、'.join(others)}）"
+    return first, warning
+
+
+def _match_date(match: re.Match[str], ref_date: date) -> tuple[date | None, str | None]:
+    try:
+        if match.re is _FULL_DATE:
+            return date(int(match["y"]), int(match["m"]), int(match["d"])), None
+        if match.re is _CN_MONTH_DAY:
+            month = int(cn2an.cn2an(match["m"], "strict"))
+            day = int(cn2an.cn2an(match["d"].replace("廿", "二十"), "strict"))
+        else:
+            month, day = int(match["m"]), int(match["d"])
+    except ValueError:
+        return None, f"活动日期无效：{match.group(0)}"
+    return _with_year(month, day, ref_date, match.group(0))
+
+
+def _with_year(month: int, day: int, ref_date: date, text: str) -> tuple[date | None, str | None]:
+    """Month and day in ref_date's year, or the year before when that would be too far after ref_date."""
+    try:
+        found = date(ref_date.year, month, day)
+    except ValueError:
+        return None, f"活动日期无效：{text}"
+    if found > ref_date + timedelta(days=LOOKAHEAD_DAYS):
         try:
-            if first is full:
-                return date(int(first["y"]), int(first["m"]), int(first["d"])), None
-            if first is cn:
-                month = int(cn2an.cn2an(first["m"], "strict"))
-                day = int(cn2an.cn2an(first["d"].replace("廿", "二十"), "strict"))
-            else:
-                month, day = int(first["m"]), int(first["d"])
-            found = date(ref_date.year, month, day)
+            found = found.replace(year=ref_date.year - 1)
         except ValueError:
-            return None, f"活动日期无效：{first.group(0)}"
-        if found > ref_date + timedelta(days=LOOKAHEAD_DAYS):
-            try:
-                found = found.replace(year=ref_date.year - 1)
-            except ValueError:
-                return None, f"活动日期无效：{first.group(0)}"
-        return found, None
-    return None, "未找到活动日期"
+            return None, f"活动日期无效：{text}"
+    return found, None
 
 
 def split_items(text: str) -> list[str]:

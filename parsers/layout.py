@@ -352,8 +352,8 @@ def read_form(raw: RawForm, ref_date: date) -> ParsedForm:
     phone, warning = parse_phone(phone_text)
     if warning:
         warnings.append(warning)
-    date_texts = ["\n".join(values.get(Field.DATE, [])), summary, "\n".join(agenda)]
-    activity_date, warning = find_activity_date([t for t in date_texts if t], ref_date)
+    date_field = "\n".join(v for v in values.get(Field.DATE, []) if v.strip())
+    activity_date, warning = find_activity_date([t for t in (summary, "\n".join(agenda)) if t], ref_date, date_field)
     if warning:
         warnings.append(warning)
     return ParsedForm(
