@@ -32,6 +32,8 @@ _NB_HYPHEN = qn("w:noBreakHyphen")
 _BODY = qn("w:body")
 _SDT = qn("w:sdt")
 _SDT_CONTENT = qn("w:sdtContent")
+_SDT_PR = qn("w:sdtPr")
+_SHOWING_PLACEHOLDER = qn("w:showingPlcHdr")
 _CUSTOM_XML = qn("w:customXml")
 _SMART_TAG = qn("w:smartTag")
 _INS = qn("w:ins")
@@ -109,7 +111,7 @@ def read_docx_package(zf: zipfile.ZipFile, deadline: Deadline) -> list[Block]:
     body = root.find(_BODY)
     if body is None:
         return []
-    tricky = next(root.iter(_TXBX, _DEL, _MOVE_FROM, _MC_FALLBACK), None) is not None
+    tricky = next(root.iter(_TXBX, _DEL, _MOVE_FROM, _MC_FALLBACK, _SHOWING_PLACEHOLDER), None) is not None
     return _Walker(deadline, fast=not tricky).blocks(body)
 
 
@@ -118,7 +120,9 @@ class _Walker:
         self.deadline = deadline
         self.cells = 0
         self.fast = fast
-        """No text boxes, deletions or Fallback copies anywhere: every w:t under a paragraph is its text."""
+        """No text boxes, deletions, Fallback copies or placeholders anywhere: every w:t under a paragraph counts."""
+        self.placeholder = 0
+        """Depth of content controls still showing their placeholder (「单击此处输入文字」): their text is not typed."""
 
     def blocks(self, container: etree._Element) -> list[Block]:
         out: list[Block] = []
@@ -132,10 +136,15 @@ class _Walker:
             elif tag == _TBL:
                 out.extend(self.table(child))
             elif tag in _WRAPPERS:
+                placeholder = tag == _SDT and _showing_placeholder(child)
+                self.placeholder += placeholder
                 out.extend(self.blocks(child))
+                self.placeholder -= placeholder
         return out
 
     def paragraph(self, p: etree._Element, boxes: list[etree._Element]) -> str:
+        if self.placeholder:
+            return ""
         if self.fast:
             return _plain_text(p)
         parts: list[str] = []
@@ -147,7 +156,7 @@ class _Walker:
             tag = child.tag
             if tag == _T:
                 parts.append(child.text or "")
-            elif tag in _SKIPPED:
+            elif tag in _SKIPPED or (tag == _SDT and _showing_placeholder(child)):
                 continue
             elif tag in (_TAB, _PTAB):
                 parts.append("\t")
@@ -177,7 +186,7 @@ class _Walker:
                     span, vmerge, text = simple
                 else:
                     span, vmerge = _cell_props(tc)
-                    text = self.cell_text(tc, nested)
+                    text = "" if _inside_placeholder(tc, tbl) else self.cell_text(tc, nested)
                 _place(row, origins, span, vmerge, text)
             self.end_row(rows, row, after)
         return [TableBlock(pad(rows)), *nested]
@@ -251,6 +260,24 @@ class _Walker:
             else:
                 lines.extend("\t".join(c.text for c in _unique(row)) for row in block.rows)
         return "\n".join(lines)
+
+
+def _showing_placeholder(sdt: etree._Element) -> bool:
+    """A content control whose text is still Word's placeholder prompt (sdtPr holds w:showingPlcHdr)."""
+    for child in sdt:
+        if child.tag == _SDT_PR:
+            return any(prop.tag == _SHOWING_PLACEHOLDER for prop in child)
+    return False
+
+
+def _inside_placeholder(tc: etree._Element, tbl: etree._Element) -> bool:
+    """A cell wrapped (around it or its row, inside its table) in a content control still showing its placeholder."""
+    parent = tc.getparent()
+    while parent is not None and parent is not tbl:
+        if parent.tag == _SDT and _showing_placeholder(parent):
+            return True
+        parent = parent.getparent()
+    return False
 
 
 def _place(row: list[Cell], origins: dict[int, Cell], span: int, vmerge: str | None, text: str) -> None:

@@ -362,3 +362,35 @@ def test_two_numbers_beside_the_headcount_label_are_never_run_together() -> None
     form = only_form(xlsx_bytes(workbook), "情况表.xlsx")
     assert form.headcount is None
     assert "人数无法识别：25 25" in form.warnings
+
+
+def _control(content: str, placeholder: bool) -> str:
+    shown = "<w:showingPlcHdr/>" if placeholder else ""
+    return f'<w:sdt><w:sdtPr><w:alias w:val="填写"/>{shown}</w:sdtPr><w:sdtContent>{content}</w:sdtContent></w:sdt>'
+
+
+PROMPT = "单击或点击此处输入文字。"
+
+
+def test_content_controls_still_showing_their_prompt_are_empty_never_values() -> None:
+    inline = f"<w:p>{_control(f'<w:r><w:t>{PROMPT}</w:t></w:r>', True)}</w:p>"
+    block = _control(p(PROMPT), True)
+    rows = [
+        tr(tc("党组织名称"), tc(inline), tc("人数"), tc(block)),
+        tr(tc("议程"), tc(block, span=3)),
+        tr(tc("简介"), tc(inline, span=3)),
+        tr(tc("联系人"), _control(tc(PROMPT), True), tc("联系方式"), tc(inline)),
+    ]
+    result = parse(docx_from_body(tbl(*rows)), "情况表.docx", REF)
+    assert result.failure is not None and result.failure.kind is FailureKind.EMPTY_FORM
+
+
+def test_content_controls_filled_in_are_read_and_a_prompt_left_in_one_field_is_empty() -> None:
+    filled = f"<w:p>{_control('<w:r><w:t>王芳</w:t></w:r>', False)}</w:p>"
+    prompt = f"<w:p>{_control(f'<w:r><w:t>{PROMPT}</w:t></w:r>', True)}</w:p>"
+    table = form_table(dict(FILLED, 联系人="CONTACT", 联系方式="PHONE"))
+    table = table.replace(p("CONTACT"), filled).replace(p("PHONE"), prompt)
+    form = only_form(docx_from_body(table))
+    assert form.contact_person == "王芳"
+    assert form.contact_phone == ""
+    assert "联系方式未填写" in form.warnings
