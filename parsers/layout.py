@@ -139,6 +139,17 @@ def _header_fields(cells: list[tuple[int, Cell]], row_labels: list[Field | None]
     return {col: fld for col, fld in labels if fld is not None}
 
 
+def _add_parent_labels(above: list[Cell], row: list[Cell], header: dict[int, Field]) -> None:
+    """A two-level roll-up header: 「联系人」 merged over 「姓名 | 电话」. A column whose own heading is no label
+    (姓名) takes the label above it when that field has no column yet."""
+    for col, (upper, cell) in enumerate(zip(above, row, strict=False)):
+        if col in header or not cell.text.strip() or label_of(cell.text) is not None:
+            continue
+        fld = label_of(upper.text)
+        if fld is not None and fld not in header.values():
+            header[col] = fld
+
+
 def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
     rows = table.rows
     consumed: set[Cell] = set()
@@ -152,6 +163,8 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[_Event]:
         labels, marked = _labels(cells)
         header = _header_fields(cells, labels)
         if header is not None:
+            if r > 0:
+                _add_parent_labels(rows[r - 1], rows[r], header)
             r = yield from _list_events(rows, r, header, deadline)
             continue
         if continuing is not None and True not in marked:

@@ -394,3 +394,36 @@ def test_content_controls_filled_in_are_read_and_a_prompt_left_in_one_field_is_e
     assert form.contact_person == "王芳"
     assert form.contact_phone == ""
     assert "联系方式未填写" in form.warnings
+
+
+def test_roll_up_with_a_two_level_header_reads_the_contact_under_its_merged_heading() -> None:
+    workbook = openpyxl.Workbook()
+    ws = workbook.active
+    assert ws is not None
+    ws.append(["姑苏区主题党日活动汇总表"])
+    ws.merge_cells("A1:G1")
+    ws.append(["序号", "党组织名称", "参加人数", "活动议程", "活动简介", "联系人", None])
+    ws.merge_cells("F2:G2")
+    for column in "ABCDE":
+        ws.merge_cells(f"{column}2:{column}3")
+    ws["F3"], ws["G3"] = "姓名", "电话"
+    ws.append([1, "第一党支部", 20, "学习", "5月8日学习", "张三", "13800001111"])
+    ws.append([2, "第二党支部", 21, "参观", "5月9日参观", "李四", "13800002222"])
+    result = parse(xlsx_bytes(workbook), "汇总.xlsx", REF)
+    assert [f.org_name for f in result.forms] == ["第一党支部", "第二党支部"]
+    assert [f.contact_person for f in result.forms] == ["张三", "李四"]
+    assert [f.contact_phone for f in result.forms] == ["13800001111", "13800002222"]
+    assert all(f.warnings == () for f in result.forms)
+
+
+def test_landline_typed_as_a_number_that_lost_its_leading_zero_is_flagged_not_guessed() -> None:
+    workbook = openpyxl.Workbook()
+    ws = workbook.active
+    assert ws is not None
+    ws.append(["党组织名称", ORG, "人数", 25])
+    ws.append(["议程", "1. 重温入党誓词"])
+    ws.append(["简介", SUMMARY])
+    ws.append(["联系人", "王芳", "联系方式", 51265221234])
+    form = only_form(xlsx_bytes(workbook), "情况表.xlsx")
+    assert form.contact_phone == ""
+    assert "联系方式无法识别：51265221234" in form.warnings
