@@ -171,6 +171,10 @@ def poll(ctx: click.Context) -> None:
     for folder, counts in summary.folders.items():
         click.echo(f"{folder}: {format_counts(counts.as_dict())}")
     click.echo(f"total: {format_counts(summary.counts.as_dict())}")
+    if summary.errors:
+        for line in summary.errors:
+            click.echo(f"intake: poll incomplete: {line}", err=True)
+        sys.exit(1)
 
 
 @main.command("import")

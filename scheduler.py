@@ -42,6 +42,8 @@ def poll_job(settings: Settings, session_factory: SessionFactory, stop: threadin
     if summary.skipped_locked:
         log.info("poll skipped: another process is polling this mailbox")
         return
+    for line in summary.errors:
+        log.error("poll incomplete: %s (retrying at the next run)", line)
     c = summary.counts
     log.info(
         "poll done: %s messages, %s new reports, %s new versions, %s duplicates, %s failures, %s ignored",

@@ -12,7 +12,7 @@ from pathlib import Path
 from ingest import files
 from ingest.config import Settings
 from ingest.imap import Mailbox, open_mailbox
-from ingest.imap_errors import MailboxError
+from ingest.imap_errors import FolderMissing, MailboxError
 from ingest.pipeline import Counts, PipelineContext, own_addresses, process_message
 from store import events, locks, messages
 from store.session import SessionFactory, engine_of
@@ -53,7 +53,11 @@ def poll_once(
     opener: MailboxOpener | None = None,
     stop: Callable[[], bool] = lambda: False,
 ) -> PollSummary:
-    """Poll every configured folder once. Raises PollError (after recording it) when the mailbox fails."""
+    """Poll every configured folder once. Raises PollError (after recording it) when the mailbox fails.
+
+    A folder that does not exist is recorded as that folder's error and listed in PollSummary.errors; the other
+    folders are polled all the same.
+    """
     summary = PollSummary()
     engine = engine_of(session_factory)
     lock_name = f"poll:{settings.imap_user or settings.imap_host}"
@@ -70,7 +74,15 @@ def poll_once(
                 for folder in settings.imap_folders:
                     if stop():
                         break
-                    summary.folders[folder] = _poll_folder(settings, session_factory, mailbox, folder, ctx, stop)
+                    try:
+                        summary.folders[folder] = _poll_folder(settings, session_factory, mailbox, folder, ctx, stop)
+                    except FolderMissing as exc:
+                        # A misnamed folder (say the spam folder) must not stop the others from being read.
+                        line = str(exc).splitlines()[0]
+                        log.error("folder %s: %s (the other folders are still polled)", folder, line)
+                        summary.errors.append(line)
+                        _record(session_factory, ctx.account, folder, datetime.now(UTC), False, line, Counts())
+                        continue
                     summary.counts.add(summary.folders[folder])
         except MailboxError as exc:
             line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

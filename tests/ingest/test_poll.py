@@ -12,8 +12,8 @@ import pytest
 
 from ingest.config import Settings
 from ingest.poll import PollError, poll_once
+from store import events, queries
 from store import failures as store_failures
-from store import queries
 from store.db import open_store
 from store.session import SessionFactory
 from tests.fixtures.dovecot import DovecotUser
@@ -190,3 +190,34 @@ def test_a_process_killed_between_fetch_and_commit_reruns_to_the_exact_same_stor
     assert len(snapshot(partial)[0]) < len(snapshot(clean)[0])
     poll_once(dovecot_user.settings(), partial)
     assert snapshot(partial) == snapshot(clean)
+
+
+def test_a_missing_folder_is_reported_but_the_other_folders_are_still_polled(
+    dovecot_user: DovecotUser, sqlite_factory: SessionFactory
+) -> None:
+    dovecot_user.append("INBOX", (SAMPLES / "01-163-gbk-docx.eml").read_bytes())
+    settings = dovecot_user.settings(imap_folders=("垃圾邮件", "INBOX"))  # the spam folder is named otherwise here
+    summary = poll_once(settings, sqlite_factory)
+    assert summary.folders["INBOX"].new_reports == 1
+    assert len(summary.errors) == 1 and "'垃圾邮件' does not exist" in summary.errors[0]
+    with sqlite_factory() as session:
+        polls = {(p.folder, p.ok) for p in events.last_polls(session, account=dovecot_user.user)}
+    assert ("INBOX", True) in polls and ("垃圾邮件", False) in polls
+
+
+def test_intake_poll_with_a_missing_folder_polls_the_rest_and_exits_1_naming_it(
+    dovecot_user: DovecotUser, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from cli import main
+
+    dovecot_user.append("INBOX", (SAMPLES / "01-163-gbk-docx.eml").read_bytes())
+    env = {"INTAKE_IMAP_HOST": dovecot_user.host, "INTAKE_IMAP_PORT": str(dovecot_user.port),
+           "INTAKE_IMAP_SSL": "false", "INTAKE_IMAP_USER": dovecot_user.user,
+           "INTAKE_IMAP_PASSWORD": dovecot_user.password, "INTAKE_IMAP_FOLDERS": "INBOX,NoSuchFolder",
+           "INTAKE_DATA_DIR": str(tmp_path / "var")}
+    result = CliRunner().invoke(main, ["poll"], env=env)
+    assert result.exit_code == 1
+    assert "INBOX: messages 1" in result.output and "new reports 1" in result.output
+    assert "'NoSuchFolder' does not exist" in result.output and "Traceback" not in result.output
