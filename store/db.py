@@ -10,9 +10,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.errors import StoreMisconfigured, StoreUnavailable
@@ -120,11 +121,15 @@ def open_store(url: str) -> sessionmaker[Session]:
             engine = make_engine(url)
             try:
                 upgrade(engine)
-            except OperationalError as exc:
+            except DBAPIError as exc:  # unreachable, refused, or a file that is not a SQLite database
                 engine.dispose()
                 where = make_url(url).render_as_string(hide_password=True)
                 reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
                 raise StoreUnavailable(f"cannot open the database {where}: {reason}") from exc
+            except CommandError as exc:  # e.g. a schema written by a newer version of this program
+                engine.dispose()
+                where = make_url(url).render_as_string(hide_password=True)
+                raise StoreUnavailable(f"cannot bring the database {where} to this version's schema: {exc}") from exc
             factory = make_session_factory(engine)
             _stores[url] = factory
         return factory

@@ -88,3 +88,26 @@ def test_scheduler_main_with_a_malformed_database_url_exits_2_without_traceback(
     assert scheduler.main([]) == 2
     err = capsys.readouterr().err
     assert "INTAKE_DATABASE_URL" in err and "Traceback" not in err
+
+
+def test_a_file_that_is_not_a_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    garbage = tmp_path / "intake.sqlite3"
+    garbage.write_bytes(b"this is not a SQLite database, just some text\n" * 100)
+    result = CliRunner().invoke(main, ["reports"], env={"INTAKE_DATABASE_URL": f"sqlite:///{garbage}"})
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "cannot open the database" in lines[0] and "not a database" in lines[0]
+
+
+def test_a_database_from_a_newer_version_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "newer.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.execute("INSERT INTO alembic_version VALUES ('ffffffffffff')")
+    result = CliRunner().invoke(main, ["failures"], env={"INTAKE_DATABASE_URL": f"sqlite:///{db}"})
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "cannot bring the database" in result.output and "Traceback" not in result.output
