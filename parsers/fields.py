@@ -248,6 +248,7 @@ LOOKAHEAD_DAYS = 60
 """A month-day more than this far after the reference date is taken to be last year's."""
 
 
+_FOUR_DIGITS = re.compile(r"\d{4}")
 _DOTTED_MONTH_DAY = re.compile(r"^\s*(?P<m>\d{1,2})\s*[./]\s*(?P<d>\d{1,2})\s*(?:上午|下午|晚上|全天)?\s*$")
 """「5.8」 or 「5/8」: read as month and day only when it is the whole value of a 活动时间 field."""
 
@@ -285,9 +286,13 @@ def _first_date_of(texts: list[str], ref_date: date) -> tuple[date | None, str |
 def _first_date(text: str, ref_date: date) -> tuple[date | None, str | None]:
     """The first date in one text, a warning when it names other dates too; (None, None) when it names none."""
     nfkc = unicodedata.normalize("NFKC", text)
-    matches = [m for pattern in (_FULL_DATE, _MONTH_DAY, _CN_MONTH_DAY) for m in pattern.finditer(nfkc)]
-    if not matches:
+    patterns = (_FULL_DATE, _MONTH_DAY, _CN_MONTH_DAY) if "月" in nfkc else (_FULL_DATE,)
+    firsts = [m for m in (pattern.search(nfkc) for pattern in patterns) if m is not None]
+    if not firsts:
         return None, None
+    if len(firsts) == 1 and "月" not in nfkc[firsts[0].end() :] and not _FOUR_DIGITS.search(nfkc, firsts[0].end()):
+        return _match_date(firsts[0], ref_date)  # the only date in the text (the usual case)
+    matches = [m for pattern in patterns for m in pattern.finditer(nfkc)]
     matches.sort(key=lambda m: m.start())
     dates: list[tuple[date | None, str | None, re.Match[str]]] = []
     end = -1

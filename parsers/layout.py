@@ -288,43 +288,41 @@ def _text_events(lines: list[str], block_key: int, deadline: Deadline) -> Iterat
             yield _Event(current[0], line, current[1])
 
 
-def _events(blocks: Iterable[Block], deadline: Deadline) -> Iterator[_Event]:
-    """Events in document order; the first event after a switch between labelled text and tables starts a new
-    form, so an instruction line (联系人：…) outside a table never lends its values to the table's form."""
-    last_kind: str | None = None
-
-    def grouped(events: Iterator[_Event], kind: str) -> Iterator[_Event]:
-        nonlocal last_kind
-        for event in events:
-            if last_kind is not None and last_kind != kind:
-                event = event._replace(new_form=True)
-            last_kind = kind
-            yield event
-
+def _sources(blocks: Iterable[Block], deadline: Deadline) -> Iterator[tuple[str, Iterator[_Event]]]:
+    """The event streams of a document in order: runs of paragraphs as labelled text, and each table."""
     lines: list[str] = []
     for n, block in enumerate(blocks):
         if isinstance(block, TextBlock):
             lines.extend(block.text.splitlines() or [""])
             continue
-        yield from grouped(_text_events(lines, n, deadline), "text")
+        yield "text", _text_events(lines, n, deadline)
         lines = []
-        yield from grouped(_table_events(block, deadline), "table")
-    yield from grouped(_text_events(lines, -1, deadline), "text")
+        yield "table", _table_events(block, deadline)
+    yield "text", _text_events(lines, -1, deadline)
 
 
 def collect(blocks: Iterable[Block], deadline: Deadline) -> list[RawForm]:
-    """Group the labelled values found in document order into forms; a repeated field starts a new form."""
+    """Group the labelled values found in document order into forms; a repeated field starts a new form.
+
+    The first event after a switch between labelled text and tables starts a new form too, so an instruction
+    line (联系人：…) outside a table never lends its values to the table's form."""
     forms: list[RawForm] = [RawForm()]
-    for event in _events(blocks, deadline):
-        form = forms[-1]
-        if event.key in form.keys and not event.new_form:
-            form.values[event.field].append(event.value)
-            continue
-        repeated = event.field in form.labelled and (event.field is Field.ORG or form.filled(event.field))
-        if (event.new_form or repeated) and form.labelled:
-            form = RawForm()
-            forms.append(form)
-        form.add(event.field, event.value, event.key)
+    last_kind: str | None = None
+    for kind, events in _sources(blocks, deadline):
+        for event in events:
+            new_form = event.new_form
+            if kind != last_kind:
+                new_form = new_form or last_kind is not None
+                last_kind = kind
+            form = forms[-1]
+            if event.key in form.keys and not new_form:
+                form.values[event.field].append(event.value)
+                continue
+            repeated = event.field in form.labelled and (event.field is Field.ORG or form.filled(event.field))
+            if (new_form or repeated) and form.labelled:
+                form = RawForm()
+                forms.append(form)
+            form.add(event.field, event.value, event.key)
     return [form for form in forms if form.is_form]
 
 
