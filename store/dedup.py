@@ -96,7 +96,13 @@ def _record_duplicate_form(
 
 
 def _pick_report(session: Session, org_key: str, agenda: list[str], correction: bool) -> Report | None:
-    """Ladder step 5: the report this form continues, or None for a new report (another activity)."""
+    """Ladder step 5: the report this form continues, or None for a new report (another activity).
+
+    A form without an organisation name continues nothing: two branches that both left 党组织名称 blank (and
+    copied the notice's agenda) must not overwrite each other's report.
+    """
+    if not org_key:
+        return None
     candidates = session.execute(
         select(Report, ReportVersion.agenda)
         .join(ReportVersion, (ReportVersion.report_id == Report.id)

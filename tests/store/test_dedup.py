@@ -225,3 +225,17 @@ def test_ladder4_concurrent_winner_of_a_form_makes_this_one_a_duplicate_and_keep
         assert again.outcome == "duplicate_form" and again.version_pk == first.version_pk
         assert s.scalar(select(func.count(Report.id))) == 1
         assert s.scalar(select(func.count(ReportVersion.id))) == 1
+
+
+@pytest.mark.parametrize("correction", [False, True])
+def test_forms_without_an_organisation_name_never_become_versions_of_each_other(
+    session_factory: Factory, correction: bool
+) -> None:
+    # Two branches leave 党组织名称 blank and copy the notice's agenda: neither may overwrite the other.
+    first = form(org="", person="王建国", phone="13912345678")
+    second = form(org="　", person="李红", phone="13800001111", headcount=31)
+    with session_factory() as s:
+        _, r1 = _submit(s, first)
+        _, r2 = _submit(s, second, correction=correction)
+        assert r2.outcome == "new_report" and r2.report_pk != r1.report_pk
+        assert s.scalar(select(func.count(Report.id))) == 2
