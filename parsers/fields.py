@@ -176,11 +176,14 @@ def parse_headcount(text: str) -> tuple[int | None, str | None]:
 
 # Phone -----------------------------------------------------------------------------------------------------
 
+_DIGIT = re.compile(r"\d")
+_NON_DIGITS = re.compile(r"\D")
+_DIGIT_RUN = re.compile(r"\d{3,}")
 _PHONE_PIECES = re.compile(r"[,，;；、/|]|\s{2,}|或")
 
 
 def _phone_digits(piece: str) -> str | None:
-    digits = re.sub(r"\D", "", piece)
+    digits = _NON_DIGITS.sub("", piece)
     if digits.startswith("86") and len(digits) == 13 and digits[2] == "1":
         digits = digits[2:]
     if digits.startswith("0086") and len(digits) == 15:
@@ -206,7 +209,7 @@ def split_contact(text: str) -> tuple[str, str] | None:
     if match is None:
         return None
     name = (nfkc[: match.start()] + nfkc[match.end() :]).strip(" ,，;；、/:：()（）电话手机")
-    if not name or re.search(r"\d", name):
+    if not name or _DIGIT.search(name):
         return None
     return name, match.group(0)
 
@@ -218,7 +221,7 @@ def parse_phone(text: str) -> tuple[str, str | None]:
         return "", "联系方式未填写"
     found: list[str] = []
     for piece in _PHONE_PIECES.split(raw):
-        if not re.search(r"\d", piece):
+        if not _DIGIT.search(piece):
             continue
         number = _phone_digits(piece)
         if number is None and " " in piece.strip():
@@ -226,7 +229,7 @@ def parse_phone(text: str) -> tuple[str, str | None]:
                 sub_number = _phone_digits(sub)
                 if sub_number is not None:
                     found.append(sub_number)
-                elif re.search(r"\d{3,}", sub):
+                elif _DIGIT_RUN.search(sub):
                     return "", f"联系方式无法识别：{text.strip()}"
             continue
         if number is None:
