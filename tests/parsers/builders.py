@@ -6,7 +6,7 @@ import io
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import docx
@@ -84,7 +84,7 @@ def tbl(*rows: str, cols: int = 4) -> str:
     return f"<w:tbl><w:tblPr>{width}</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
 
 
-def form_table(values: dict[str, object] | None = None, labels: dict[str, str] | None = None) -> str:
+def form_table(values: Mapping[str, object] | None = None, labels: dict[str, str] | None = None) -> str:
     """The notice's layout: 名称|x|人数|x, 议程 spanning rows (vMerge), 简介, 联系人|x|联系方式|x."""
     v = dict(FILLED if values is None else values)
     lab = {k: k for k in FILLED} | (labels or {})
@@ -181,7 +181,7 @@ def soffice_convert(soffice: str, data: bytes, suffix: str, target: str, profile
 def form_table_flat() -> str:
     """The form without vertical merges: the agenda's items are paragraphs of one cell."""
     v = FILLED
-    agenda = "".join(p(item) for item in v["议程"])  # type: ignore[union-attr]
+    agenda = "".join(p(item) for item in v["议程"])
     return tbl(
         tr(tc("党组织名称"), tc(str(v["党组织名称"])), tc("人数"), tc(str(v["人数"]))),
         tr(tc("议程"), tc(agenda, span=3)),
