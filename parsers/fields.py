@@ -125,8 +125,12 @@ _HEADCOUNT = re.compile(
     r"^(?P<prefix>约|大约|共|共计|合计|总计|计|参加|出席|参会|实到|实际参加|实际到会)?"
     r"(?P<number>\d+(?:\.0+)?|[" + _CN_DIGITS + r"]+)"
     r"(?P<suffix>人次|人|名|位|个人|名党员|位党员|名同志|位同志|名老党员|位老党员)?"
-    r"(?:参加|参会|出席|到会)?$"
+    r"(?:参加|参会|出席|到会)?(?P<about>左右)?$"
 )
+_TRAILING_PUNCTUATION = "。.,;、!！"
+_HEADCOUNT_LABEL = re.compile(r"^(?:" + "|".join(SYNONYMS[Field.HEADCOUNT]) + r")[:∶]")
+"""The label typed again inside the value: 「参加人数：18人」."""
+_UNIT_NOTES = ("(人)", "(名)", "(位)")
 _SPLIT_NUMBER = re.compile(r"[\d" + _CN_DIGITS + r"]\s+[\d" + _CN_DIGITS + r"]")
 _HEADCOUNT_NOTE = re.compile(r"^(?P<count>[^()]+?)\((?P<note>[^()]*)\)$")
 """「18人（其中党员15人）」: a count with a bracketed note after it."""
@@ -145,7 +149,10 @@ def parse_headcount(text: str) -> tuple[int | None, str | None]:
     nfkc = unicodedata.normalize("NFKC", raw)
     if _SPLIT_NUMBER.search(nfkc):  # 「25 25」 (two cells beside the label) must never become 2525
         return None, f"人数无法识别：{raw}"
-    compact = _SPACE.sub("", nfkc).replace("，", ",").replace("；", ";")
+    compact = _SPACE.sub("", nfkc).replace("，", ",").replace("；", ";").rstrip(_TRAILING_PUNCTUATION)
+    compact = _HEADCOUNT_LABEL.sub("", compact, count=1)
+    if compact.endswith(_UNIT_NOTES):  # 「18（人）」: a unit in brackets, not a note
+        compact = compact[: compact.rindex("(")] + compact[compact.rindex("(") + 1 : -1]
     note = _HEADCOUNT_NOTE.match(compact)
     attended = _ATTENDED.match(compact)
     if note is not None or attended is not None:
@@ -169,7 +176,7 @@ def parse_headcount(text: str) -> tuple[int | None, str | None]:
             value = None
     if value is None or value <= 0 or value > 100_000:
         return None, f"人数无法识别：{raw}"
-    if match.group("prefix") in {"约", "大约"}:
+    if match.group("prefix") in {"约", "大约"} or match.group("about"):
         return value, f"人数为约数：{raw}"
     return value, None
 
@@ -179,6 +186,8 @@ def parse_headcount(text: str) -> tuple[int | None, str | None]:
 _DIGIT = re.compile(r"\d")
 _NON_DIGITS = re.compile(r"\D")
 _DIGIT_RUN = re.compile(r"\d{3,}")
+_EXTENSION = re.compile(r"^(?P<number>.*?\d)\s*(?:转|分机|-|ext\.?|x)\s*(?P<ext>\d{1,5})$", re.IGNORECASE)
+"""A landline with an extension: 「0512-65221234转8001」, 「65221234-8001」."""
 _PHONE_PIECES = re.compile(r"[,，;；、/|]|\s{2,}|或")
 
 
@@ -220,6 +229,7 @@ def parse_phone(text: str) -> tuple[str, str | None]:
     if not raw:
         return "", "联系方式未填写"
     found: list[str] = []
+    extensions: list[str] = []
     for piece in _PHONE_PIECES.split(raw):
         if not _DIGIT.search(piece):
             continue
@@ -232,6 +242,12 @@ def parse_phone(text: str) -> tuple[str, str | None]:
                 elif _DIGIT_RUN.search(sub):
                     return "", f"联系方式无法识别：{text.strip()}"
             continue
+        if number is None and (extension := _EXTENSION.match(piece.strip())) is not None:
+            number = _phone_digits(extension["number"])
+            if number is not None:
+                found.append(number)
+                extensions.append(extension["ext"])
+                continue
         if number is None:
             return "", f"联系方式无法识别：{text.strip()}"
         found.append(number)
@@ -239,6 +255,8 @@ def parse_phone(text: str) -> tuple[str, str | None]:
         return "", f"联系方式无法识别：{text.strip()}"
     if len(found) > 1:
         return found[0], f"联系方式有多个号码，已取第一个：{text.strip()}"
+    if extensions:
+        return found[0], f"联系方式含分机号{extensions[0]}，未计入：{text.strip()}"
     return found[0], None
 
 

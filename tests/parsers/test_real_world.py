@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from parsers import FailureKind, parse
+from parsers.fields import parse_headcount
 from tests.parsers.builders import (
     FILLED,
     docx_bytes,
@@ -160,7 +161,11 @@ HEADCOUNTS = [
     ("实到18人", 18, None),
     ("共18人参加", 18, None),
     ("应到20人，实到18人", 18, "人数按实到人数读取：应到20人，实到18人"),
+    ("18人。", 18, None),
+    ("18（人）", 18, None),
+    ("18人左右", 18, "人数为约数：18人左右"),
     ("18-20人", None, "人数无法识别：18-20人"),
+    ("近20人", None, "人数无法识别：近20人"),
     ("全体（18人）", None, "人数无法识别：全体（18人）"),
 ]
 
@@ -176,11 +181,18 @@ def test_headcount_with_notes_is_exact_or_none_and_never_silent(typed: str, coun
         assert warning in form.warnings
 
 
+def test_headcount_label_typed_again_inside_the_value_is_dropped() -> None:
+    assert parse_headcount("参加人数：18人") == (18, None)
+    assert parse_headcount("人数:18") == (18, None)
+
+
 PHONES = [
     ("138 1234 5678", "13812345678", None),
     ("0512—65221234", "051265221234", None),
     ("（0512）65221234", "051265221234", None),
     ("手机：13812345678 / 座机：65221234", "13812345678", "联系方式有多个号码，已取第一个"),
+    ("0512-65221234转8001", "051265221234", "联系方式含分机号8001，未计入"),
+    ("65221234-8001", "65221234", "联系方式含分机号8001，未计入"),
     ("1381234567", "", "联系方式无法识别"),
 ]
 
