@@ -291,6 +291,16 @@ def _health(session: Session, since: datetime | None) -> list[PollHealth]:
     return out
 
 
+def _current_as_of(session: Session, end: datetime, tz: ZoneInfo) -> list[ReportRow]:
+    """Each report's latest version received before end: the roll-up as it stood at the end of that day, so a
+    digest sent late (catch-up, --date) says what that day's digest would have said."""
+    latest: dict[int, ReportRow] = {}
+    for row in _report_rows(session, ReportVersion.received_at < end, all_versions=True, tz=tz):
+        if row.id not in latest or row.version > latest[row.id].version:
+            latest[row.id] = row
+    return list(latest.values())
+
+
 def digest_facts(session: Session, day: date, tz: ZoneInfo) -> DigestFacts:
     """Everything the digest for one local calendar day (by received time) says, read in one go."""
     start, end = day_bounds(day, tz)
@@ -318,7 +328,7 @@ def digest_facts(session: Session, day: date, tz: ZoneInfo) -> DigestFacts:
         select(func.count(Message.id)).where(Message.received_at >= start, Message.received_at < end)
     )
     last_run = last_digest_run(session)
-    current = current_reports(session, tz=tz)
+    current = _current_as_of(session, end, tz)
     season = _totals(session, ((r.headcount, r.activity_date, r.received_at) for r in current), tz)
     return DigestFacts(
         day=day,

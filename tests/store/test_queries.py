@@ -129,6 +129,22 @@ def test_digest_facts_cover_exactly_one_local_day(session_factory: Factory) -> N
         assert [r.org_name for r in before.new_reports] == ["甲支部"] and before.messages_received == 1
 
 
+def test_a_digest_built_late_shows_the_season_and_roll_up_as_they_stood_that_day(session_factory: Factory) -> None:
+    v1 = form(org="甲支部", activity=date(2026, 5, 8))
+    with session_factory() as s:
+        submit(s, v1, at(9, 10))
+        submit(s, replace(v1, headcount=30, headcount_text="30人"), at(11, 9), correction=True)
+        submit(s, form(org="乙支部"), at(12, 9))
+        s.commit()
+    with session_factory() as s:
+        may9 = digest_facts(s, date(2026, 5, 9), SH)  # e.g. sent on the 13th after the service was down
+        assert [(r.org_name, r.version, r.headcount) for r in may9.all_current_reports] == [("甲支部", 1, 23)]
+        assert (may9.season.reports, may9.season.participants) == (1, 23)
+        may11 = digest_facts(s, date(2026, 5, 11), SH)
+        assert [(r.org_name, r.version) for r in may11.all_current_reports] == [("甲支部", 2)]
+        assert may11.season.participants == 30
+
+
 def test_digest_health_lists_poll_errors_since_the_last_digest(session_factory: Factory) -> None:
     t0 = datetime(2026, 5, 10, 0, 0, tzinfo=UTC)
     with session_factory() as s:
