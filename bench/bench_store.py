@@ -130,9 +130,9 @@ def populate(engine: Any, n_reports: int) -> None:
             for start in range(0, len(rows), BATCH):
                 conn.execute(insert(table), rows[start:start + BATCH])
         if conn.dialect.name == "postgresql":
-            for table in ("messages", "attachments", "reports", "report_versions"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                  f"(SELECT max(id) FROM {table}))"))
+            for name in ("messages", "attachments", "reports", "report_versions"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                  f"(SELECT max(id) FROM {name}))"))
             conn.execute(text("ANALYZE"))
         else:
             conn.execute(text("ANALYZE"))

@@ -32,6 +32,6 @@ if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 echo "== ruff"
 .venv/bin/ruff check ingest parsers store scheduler.py cli.py tests bench samples
 echo "== mypy"
-.venv/bin/mypy ingest parsers store scheduler.py cli.py
+.venv/bin/mypy ingest parsers store scheduler.py cli.py tests bench samples
 echo "== pytest"
 exec .venv/bin/pytest "$@"

@@ -26,7 +26,7 @@ def load_samples(user: DovecotUser, folder: str = "INBOX") -> list[int]:
     return [user.append(folder, path.read_bytes()) for path in sorted(SAMPLES.glob("*.eml"))]
 
 
-def snapshot(session_factory: SessionFactory) -> tuple[list[tuple[object, ...]], list[tuple[str, str]]]:
+def snapshot(session_factory: SessionFactory) -> tuple[list[tuple[str, int | None, int, str]], list[tuple[str, str]]]:
     """What staff would see: current reports (org, headcount, version) and failures (kind, file)."""
     with session_factory() as session:
         rows = queries.current_reports(session)
