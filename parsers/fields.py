@@ -68,11 +68,38 @@ def _spaced(label: str) -> str:
     return r"\s*".join(re.escape(ch) for ch in label)
 
 
-_ALL_LABELS = sorted(LABELS, key=len, reverse=True)
+OTHER_INLINE_LABELS = (
+    "支部书记", "党支部书记", "负责人", "填报人", "填表人", "报送人", "审核人", "填报日期", "填表日期", "报送日期",
+    "填报时间", "报送时间", "活动地点", "主持人", "记录人", "电子邮箱", "报送单位", "填报单位",
+)
+"""Labels of fields not ours, specific enough to end a value even inside a line: 「联系人：王芳 支部书记：李四」."""
+OTHER_LABELS = frozenset(
+    (*OTHER_INLINE_LABELS, "书记", "审核", "审批", "签字", "签名", "盖章", "单位盖章", "日期", "时间", "地点",
+     "主题", "活动主题", "职务", "备注", "序号", "邮箱")
+)
+"""Cells naming a field that is not ours (支部书记, 填报日期, 活动地点 …): they end the value of the label before them,
+and their own values are never read, so 「联系人 | 王芳 | 支部书记 | 李四」 never gives 「王芳支部书记李四」."""
+
+_ALL_LABELS = sorted((*LABELS, *OTHER_INLINE_LABELS), key=len, reverse=True)
 INLINE_LABEL = re.compile(
     r"(?:^|(?<=[\s,，;；、|]))(" + "|".join(_spaced(label) for label in _ALL_LABELS) + r")\s*[:：∶]"
 )
 """A label followed by a colon, at a line start or after a separator: 「人 数：25人」, 「联系人：赵明 电话：…」."""
+_OTHER_START = re.compile(
+    r"^\s*(?:"
+    + "|".join(_spaced(label) for label in sorted(OTHER_INLINE_LABELS, key=len, reverse=True))
+    + r")\s*[:：∶]"
+)
+
+
+@functools.lru_cache(maxsize=8192)
+def is_other_label(text: str) -> bool:
+    """A cell or line that names a field not ours, alone (「审核人」) or with its value (「支部书记：李四」)."""
+    if len(text) <= 40:
+        key = normalize(text)
+        if key in OTHER_LABELS or _TRAILING_COLONS.sub("", _LABEL_NOTE.sub("", key.strip("*※"))) in OTHER_LABELS:
+            return True
+    return any(colon in text for colon in _COLONS) and bool(_OTHER_START.match(unicodedata.normalize("NFKC", text)))
 
 _NOTE = re.compile(r"^\s*(?:注|备注|说明|附注|填表说明)\s*[:：]")
 _NOTE_OPEN = re.compile(r"^\s*(?:注|备注?|说明?|附注?|填(?:表(?:说明?)?)?)?\s*$")
@@ -107,8 +134,9 @@ def inline_pairs(text: str) -> tuple[tuple[Field, str], ...]:
     pairs: list[tuple[Field, str]] = []
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(nfkc)
-        field = LABELS[_SPACE.sub("", match.group(1))]
-        pairs.append((field, text_slice(text, nfkc, match.end(), end)))
+        field = LABELS.get(_SPACE.sub("", match.group(1)))
+        if field is not None:  # a label not ours only ends the value before it
+            pairs.append((field, text_slice(text, nfkc, match.end(), end)))
     return tuple(pairs)
 
 

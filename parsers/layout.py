@@ -16,6 +16,7 @@ from parsers.fields import (
     find_activity_date,
     inline_pairs,
     is_note,
+    is_other_label,
     label_of,
     normalize,
     parse_headcount,
@@ -116,7 +117,7 @@ def _distinct(row: list[Cell]) -> list[tuple[int, Cell]]:
 def _marks(text: str) -> tuple[Field | None, bool]:
     """A cell text's label (or None), and whether it is labelled at all (a label, or 「名称：…」 inline)."""
     fld = label_of(text)
-    return fld, fld is not None or bool(inline_pairs(text))
+    return fld, fld is not None or bool(inline_pairs(text)) or is_other_label(text)
 
 
 def _labels(cells: list[tuple[int, Cell]]) -> tuple[list[Field | None], list[bool]]:
@@ -282,6 +283,9 @@ def _text_events(lines: list[str], block_key: int, deadline: Deadline) -> Iterat
                 current = (fld, key)
                 current_has_value = bool(value.strip())
                 yield _Event(fld, value, key)
+            continue
+        if is_other_label(line):
+            current = None
             continue
         if current is not None and (current[0] in (Field.AGENDA, Field.SUMMARY) or not current_has_value):
             current_has_value = True

@@ -439,3 +439,35 @@ def test_landline_typed_as_a_number_that_lost_its_leading_zero_is_flagged_not_gu
     form = only_form(xlsx_bytes(workbook), "情况表.xlsx")
     assert form.contact_phone == ""
     assert "联系方式无法识别：51265221234" in form.warnings
+
+
+def test_extra_fields_a_branch_adds_end_the_value_before_them_and_are_not_read() -> None:
+    rows = [
+        tr(tc("“助力火红年代”主题党日活动情况表", span=4)),
+        tr(tc("党组织名称"), tc(ORG), tc("人数"), tc("25人")),
+        tr(tc("议程"), tc(p("1. 重温入党誓词") + p("2. 观看红色电影"), span=3)),
+        tr(tc("简介"), tc(SUMMARY, span=3)),
+        tr(tc("活动地点"), tc("苏州革命博物馆", span=3)),
+        tr(tc("联系人"), tc("王芳"), tc("支部书记"), tc("李四")),
+        tr(tc("联系方式"), tc("0512-65221234"), tc("填报日期："), tc("2026年5月2日")),
+    ]
+    form = only_form(docx_from_body(tbl(*rows)))
+    assert_filled(form)
+    assert form.warnings == ()
+
+
+def test_extra_fields_typed_on_the_same_line_as_ours_are_cut_off() -> None:
+    document = docx.Document()
+    for line in [
+        f"党组织名称：{ORG}",
+        "人数：25人",
+        "议程：",
+        "1. 重温入党誓词",
+        "2. 观看红色电影",
+        f"简介：{SUMMARY}",
+        "联系人：王芳  支部书记：李四",
+        "联系方式：0512-65221234",
+        "审核人：张三",
+    ]:
+        document.add_paragraph(line)
+    assert_filled(only_form(docx_bytes(document)))
