@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -253,11 +253,15 @@ def _handle_attachments(
         problem = problems.get(att.origin or att.filename)
         parsed = None if problem else _parse_guarded(att, ref_date, ctx, tag)
         stored = dedup.record_attachment(session, pk, _attachment_in(att, parsed))
-        # A file seen before is a duplicate only if it could be a form: a logo or photo sent again is no resend.
-        if stored.duplicate_of is not None and not _never_a_form(parsed):
+        # A file seen before is a duplicate only if it gave forms: a logo or photo sent again is no resend, and
+        # the same broken file sent again is still broken, so it is a failure staff must see again.
+        if stored.duplicate_of is not None and parsed is not None and parsed.ok:
             dups += 1
             log.info("%s: attachment %r duplicates attachment %s", tag, att.filename, stored.duplicate_of)
             continue
+        if stored.duplicate_of is not None and parsed is not None and parsed.failure is not None:
+            parsed = replace(parsed, failure=replace(
+                parsed.failure, detail=f"与此前收到的附件完全相同，仍无法解析；{parsed.failure.detail}"))
         if problem:
             kind = FailureKind(problem)
             failures.record_failure(session, pk, stored.attachment_pk, kind.value, kind.message, att.origin)
@@ -268,8 +272,8 @@ def _handle_attachments(
             if parsed.failure.kind == FailureKind.NOT_A_FORM:
                 not_forms.append(stored.attachment_pk)
                 continue
-            if parsed.failure.kind == FailureKind.UNSUPPORTED_FORMAT:
-                # A .txt, .pdf-like or unknown file: only a failure when the mail gave nothing else (see _no_form).
+            if parsed.failure.kind == FailureKind.UNSUPPORTED_FORMAT or parsed.detected_format == "unknown":
+                # A .txt, an empty or unknown file: only a failure when the mail gave nothing else (see _no_form).
                 unrecognised.append((stored.attachment_pk, parsed.failure.detail))
                 continue
             kind = parsed.failure.kind
@@ -307,13 +311,6 @@ def _parse_guarded(att: Attachment, ref_date: date, ctx: PipelineContext, tag: s
         log.exception("%s: parsing %r crashed; recorded as internal_error", tag, att.filename)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return ParseResult(failure=Failure(FailureKind.INTERNAL_ERROR, detail))
-
-
-def _never_a_form(parsed: ParseResult | None) -> bool:
-    return parsed is not None and parsed.failure is not None and parsed.failure.kind in _NOT_FORM_KINDS
-
-
-_NOT_FORM_KINDS = frozenset({FailureKind.NOT_A_FORM, FailureKind.UNSUPPORTED_FORMAT})
 
 
 def _no_form(

@@ -139,6 +139,24 @@ def test_a_mail_that_gives_no_form_becomes_one_failure_of_its_kind(
     assert failure.status == "open"
 
 
+def test_the_same_broken_form_sent_again_is_a_failure_again_not_a_silent_duplicate(
+    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+) -> None:
+    broken = form_docx()[:2000]
+    feed(branch_mail(attachments=[("情况表.docx", broken, DOCX)]))
+    again = feed(branch_mail(subject="重新发送", attachments=[("情况表.docx", broken, DOCX)]))
+    assert again.outcome == "failure"
+    with session_factory() as session:
+        first, second = store_failures.list_failures(session)
+    assert first.kind == second.kind == "corrupt"
+    assert "与此前收到的附件完全相同" in second.detail
+
+
+def test_an_empty_file_in_mail_about_something_else_is_no_failure(feed: Callable[..., MessageOutcome]) -> None:
+    out = feed(branch_mail(subject="会议纪要", body="见附件", attachments=[("纪要.txt", b"", "text/plain")]))
+    assert (out.outcome, out.reason) == ("ignored", "out_of_scope")
+
+
 def test_mail_about_something_else_is_ignored_as_out_of_scope(feed: Callable[..., MessageOutcome]) -> None:
     out = feed(branch_mail(subject="周末聚餐通知", body="周六中午聚餐，请准时参加。"))
     assert (out.outcome, out.reason) == ("ignored", "out_of_scope")
