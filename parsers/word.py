@@ -197,11 +197,14 @@ class _Walker:
         if self.cells > _MAX_CELLS:
             raise LimitExceeded(f"document tables have more than {_MAX_CELLS} cells")
         rows.append(row)
+        if len(rows) % 256 == 0:
+            self.deadline.check()
 
     def flat_table(self, tbl: etree._Element) -> TableBlock:
-        """A table with no table inside it, read in one unfiltered walk of its elements in document order (the
-        fast path: no Python call per row or cell). Every w:p starts a line of its cell; properties count only
-        where they describe the row or cell itself, never inside a tracked property change."""
+        """A table with no table inside it, read in one walk of only the elements that matter (rows, cells,
+        paragraphs, text, spans and merges) in document order: the fast path, with no tag matcher built per
+        paragraph. Every w:p starts a line of its cell; properties count only where they describe the row or cell
+        itself (before its first paragraph), never inside a tracked property change."""
         rows: list[list[Cell]] = []
         origins: dict[int, Cell] = {}
         row: list[Cell] | None = None
