@@ -256,21 +256,27 @@ def failures_show(ctx: click.Context, failure_id: int) -> None:
         click.echo(line)
 
 
+def close_failure(ctx: click.Context, failure_id: int, note: str, status: str) -> None:
+    """Resolve or ignore one failure with a note, and say so; an unknown id is one line, exit 1."""
+    from store.errors import NotFound
+    from store.failures import ignore_failure, resolve_failure
+
+    close, label = (resolve_failure, "已解决") if status == "resolved" else (ignore_failure, "已忽略")
+    try:
+        with session_factory_of(ctx).begin() as session:
+            close(session, failure_id, note, by="cli")
+    except NotFound:
+        fail(f"no failure with id {failure_id} (see `intake failures --all`)", 1)
+    click.echo(f"失败记录 {failure_id} 已标记为{label}")
+
+
 @failures.command("resolve")
 @click.argument("failure_id", type=int)
 @click.option("--note", required=True, help="What was done, e.g. 已电话联系，已重发.")
 @click.pass_context
 def failures_resolve(ctx: click.Context, failure_id: int, note: str) -> None:
     """Mark a failure resolved, with a note."""
-    from store.errors import NotFound
-    from store.failures import resolve_failure
-
-    try:
-        with session_factory_of(ctx).begin() as session:
-            resolve_failure(session, failure_id, note, by="cli")
-    except NotFound:
-        fail(f"no failure with id {failure_id} (see `intake failures --all`)", 1)
-    click.echo(f"失败记录 {failure_id} 已标记为已解决")
+    close_failure(ctx, failure_id, note, "resolved")
 
 
 @failures.command("ignore")
@@ -279,15 +285,7 @@ def failures_resolve(ctx: click.Context, failure_id: int, note: str) -> None:
 @click.pass_context
 def failures_ignore(ctx: click.Context, failure_id: int, note: str) -> None:
     """Mark a failure ignored, with a note."""
-    from store.errors import NotFound
-    from store.failures import ignore_failure
-
-    try:
-        with session_factory_of(ctx).begin() as session:
-            ignore_failure(session, failure_id, note, by="cli")
-    except NotFound:
-        fail(f"no failure with id {failure_id} (see `intake failures --all`)", 1)
-    click.echo(f"失败记录 {failure_id} 已标记为已忽略")
+    close_failure(ctx, failure_id, note, "ignored")
 
 
 @main.command()
