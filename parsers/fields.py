@@ -305,6 +305,17 @@ _DOTTED_MONTH_DAY = re.compile(r"^\s*(?P<m>\d{1,2})\s*[./]\s*(?P<d>\d{1,2})\s*(?
 def find_activity_date(
     texts: list[str], ref_date: date, date_field: str = ""
 ) -> tuple[date | None, str | None]:
+    """The activity date (see _find_activity_date), with a warning when it lies after the form arrived."""
+    found, warning = _find_activity_date(texts, ref_date, date_field)
+    if found is not None and found > ref_date:
+        late = f"活动日期 {found.month}月{found.day}日 晚于收到日期 {ref_date.month}月{ref_date.day}日，请核对"
+        warning = late if warning is None else f"{warning}；{late}"
+    return found, warning
+
+
+def _find_activity_date(
+    texts: list[str], ref_date: date, date_field: str = ""
+) -> tuple[date | None, str | None]:
     """The first date in the texts (「4月28日上午」, 「2020年5月8日」); the year comes from ref_date unless typed.
 
     date_field is the value of a 活动时间 field, read first, where a bare 「5.8」 also means 5月8日; when it holds no

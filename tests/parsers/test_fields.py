@@ -110,6 +110,12 @@ def test_typed_year_wins_over_the_reference_year() -> None:
     assert find_activity_date(["2020年5月8日，支部学习"], date(2026, 1, 1)) == (date(2020, 5, 8), None)
 
 
+def test_an_activity_date_after_the_form_arrived_is_kept_with_a_warning() -> None:
+    found, warning = find_activity_date(["6月1日上午，支部开展活动"], date(2026, 5, 20))
+    assert found == date(2026, 6, 1)
+    assert warning == "活动日期 6月1日 晚于收到日期 5月20日，请核对"
+
+
 def test_chinese_numeral_date_is_read() -> None:
     assert find_activity_date(["五月八日上午"], date(2026, 6, 1)) == (date(2026, 5, 8), None)
 
