@@ -61,6 +61,18 @@ def fail_store(exc: Exception, settings: Settings) -> NoReturn:
     fail(str(exc), 1)
 
 
+def mailbox_settings_of(ctx: click.Context) -> Settings:
+    """The settings, which must name the mailbox (host, user, 授权码): else one line and exit 2."""
+    from ingest.config import require
+
+    settings = settings_of(ctx)
+    try:
+        require(settings, "imap_host", "imap_user", "imap_password")
+    except SettingsError as exc:
+        fail(str(exc), 2)
+    return settings
+
+
 def settings_of(ctx: click.Context) -> Settings:
     obj = ctx.ensure_object(dict)
     if "settings" not in obj:
@@ -153,14 +165,9 @@ def parse(files: tuple[Path, ...], as_json: bool) -> None:
 @click.pass_context
 def poll(ctx: click.Context) -> None:
     """Run one poll cycle over every configured IMAP folder and print the counts."""
-    from ingest.config import require
     from ingest.poll import PollError, poll_once
 
-    settings = settings_of(ctx)
-    try:
-        require(settings, "imap_host", "imap_user", "imap_password")
-    except SettingsError as exc:
-        fail(str(exc), 2)
+    settings = mailbox_settings_of(ctx)
     try:
         summary = poll_once(settings, session_factory_of(ctx))
     except PollError as exc:
@@ -381,14 +388,9 @@ def export(ctx: click.Context, file: Path, since: str | None) -> None:
 def run(ctx: click.Context) -> None:
     """Run the service: poll every INTAKE_POLL_MINUTES, send the digest daily at INTAKE_DIGEST_TIME."""
     import scheduler
-    from ingest.config import require
     from ingest.logs import setup_logging
 
-    settings = settings_of(ctx)
-    try:
-        require(settings, "imap_host", "imap_user", "imap_password")
-    except SettingsError as exc:
-        fail(str(exc), 2)
+    settings = mailbox_settings_of(ctx)
     from store.errors import StoreError
 
     session_factory_of(ctx)  # a database that cannot open is one line here, before the service's logging starts
