@@ -87,8 +87,12 @@ def _close(session: Session, failure_id: int, status: str, note: str, by: str) -
     row = session.get(FailureRecord, failure_id)
     if row is None:
         raise NotFound(f"no failure with id {failure_id}")
+    text = clean_text(note)
+    if row.status != "open" and row.note:  # closed before: keep what was said then, nothing is lost
+        before = {"resolved": "已解决", "ignored": "已忽略"}.get(row.status, row.status)
+        text = f"{text}（此前{before}：{row.note}）"
     row.status = status
-    row.note = clean_text(note)
+    row.note = text
     row.resolved_by = clean_text(by)[:100]
     row.resolved_at = utcnow()
     session.flush()

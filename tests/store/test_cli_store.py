@@ -92,7 +92,7 @@ def test_failures_list_show_resolve_and_ignore(session_factory: Factory, db_url:
     with session_factory() as s:
         stored = get_failure(s, fid)
         assert stored is not None and (stored.status, stored.note, stored.resolved_by) == (
-            "ignored", "非本次活动邮件", "cli")
+            "ignored", "非本次活动邮件（此前已解决：已电话联系，已重发）", "cli")
 
 
 def test_failures_commands_with_a_bad_id_exit_1_with_one_line(db_url: str, tmp_path: Path) -> None:

@@ -69,6 +69,17 @@ def test_resolve_and_ignore_close_failures_with_who_when_and_note(session_factor
         assert r1.resolved_at is not None
 
 
+def test_closing_a_closed_failure_again_keeps_the_earlier_note(session_factory: Factory) -> None:
+    with session_factory() as s:
+        _, _, f1, _ = _failed_mail(s)
+        ignore_failure(s, f1, "非本次活动邮件", by="张老师")
+        resolve_failure(s, f1, "其实是报送材料，已联系重发")
+        s.commit()
+        row = get_failure(s, f1)
+    assert row is not None and row.status == "resolved"
+    assert row.note == "其实是报送材料，已联系重发（此前已忽略：非本次活动邮件）"
+
+
 def test_bad_failure_ids_raise_not_found(session_factory: Factory) -> None:
     with session_factory() as s:
         assert get_failure(s, 404) is None
