@@ -96,7 +96,7 @@ def _shunt(
     with session_factory() as session, session.begin():
         if messages.already_done(session, raw.account, raw.folder, raw.uidvalidity, raw.uid):
             return MessageOutcome(raw.uid, None, "skipped", counts=Counts(messages=1, skipped=1))
-        result = messages.record_message(session, _message_in(raw, _content_or_empty(raw.raw), ctx, False))
+        result = messages.record_message(session, _message_in(raw, _content_or_empty(raw.raw), False))
         failures.record_failure(
             session, result.message_pk, None, FailureKind.INTERNAL_ERROR.value,
             FailureKind.INTERNAL_ERROR.message, detail,
@@ -122,7 +122,7 @@ def _received_at(raw: RawMessage, content: MailContent) -> datetime:
     return when
 
 
-def _message_in(raw: RawMessage, content: MailContent, ctx: PipelineContext, correction: bool) -> MessageIn:
+def _message_in(raw: RawMessage, content: MailContent, correction: bool) -> MessageIn:
     return MessageIn(
         account=raw.account,
         folder=raw.folder,
@@ -173,7 +173,7 @@ def _process(session: Session, raw: RawMessage, ctx: PipelineContext) -> Message
     content = mime.extract(raw.raw)
     tag = content.message_id or f"uid={raw.uid}"
     correction = classify.is_correction(content)
-    result = messages.record_message(session, _message_in(raw, content, ctx, correction))
+    result = messages.record_message(session, _message_in(raw, content, correction))
     pk = result.message_pk
 
     if result.duplicate_of is not None:
