@@ -21,7 +21,7 @@ from lxml import etree
 
 from parsers import parse
 
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "form-example.docx"
+SEED = Path(__file__).resolve().parents[1] / "samples" / "seed" / "form-example.docx"
 REF = date(2026, 6, 1)
 
 

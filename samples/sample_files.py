@@ -13,7 +13,7 @@ import docx
 import openpyxl
 from openpyxl.styles import Alignment
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+SEED = Path(__file__).resolve().parent / "seed"
 UTF8_NAME_FLAG = 0x800
 
 

@@ -14,20 +14,20 @@ pytest_plugins = [
 ]
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+PUBLIC = REPO / "tests" / "data" / "public"
 
 
 @pytest.fixture(scope="session")
 def seed_dir() -> Path:
-    """../shared/seed: the notice and the blank and example forms."""
-    path = SHARED / "seed"
-    assert path.is_dir(), f"{path} is missing: the tests need the project's shared/ folder beside the repo"
+    """samples/seed: the notice and its blank and example forms, as the bureau sent them."""
+    path = REPO / "samples" / "seed"
+    assert path.is_dir(), f"{path} is missing from the checkout"
     return path
 
 
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
-    """../shared/corpus-public: real mails and office files by other people and programs, unedited."""
-    path = SHARED / "corpus-public"
-    assert path.is_dir(), f"{path} is missing: the tests need the project's shared/ folder beside the repo"
+    """tests/data/public: real mails and office files by other people and programs, unedited (see SOURCES.md)."""
+    path = PUBLIC
+    assert path.is_dir(), f"{path} is missing from the checkout"
     return path

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README's command 2: install what the tests need, then lint, type-check and run the whole suite.
-# Installs Debian packages only where missing (needs root or sudo), makes .venv, starts PostgreSQL if it is
-# installed but stopped. Pass pytest arguments after the script name, e.g. `bash tests/run.sh -k parsers`.
+# Installs Debian packages only where missing (needs root or sudo), makes .venv, and makes sure a PostgreSQL
+# server the tests can reach is running. Pass pytest arguments after the script name, e.g. `bash tests/run.sh -k parsers`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,10 +17,39 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# PostgreSQL: the store's tests run on it too. Start the local cluster if it is installed but down.
-if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
-  if command -v pg_ctlcluster >/dev/null 2>&1; then
-    $SUDO pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+# PostgreSQL: the store's tests run on it too. They connect as postgres to 127.0.0.1 without a password
+# (INTAKE_TEST_PG_URL overrides). Use the local server when it lets us in; else start the installed cluster; else
+# (or when it will not let us in) run a throwaway cluster of our own in .pgtest/ on port 55432 with trust auth.
+# Nothing else on the machine is changed or stopped.
+pg_ok() {  # $1: port
+  PGCONNECT_TIMEOUT=3 psql -w -h 127.0.0.1 -p "$1" -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1
+}
+if [ -z "${INTAKE_TEST_PG_URL:-}" ]; then
+  if [ -z "${INTAKE_PG_THROWAWAY:-}" ] && ! pg_ok 5432 && command -v pg_ctlcluster >/dev/null 2>&1 \
+      && [ -d /etc/postgresql ] && [ -n "$(ls /etc/postgresql 2>/dev/null)" ]; then
+    $SUDO pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start 2>/dev/null || true
+    for _ in 1 2 3 4 5; do pg_ok 5432 && break; sleep 1; done
+  fi
+  if [ -n "${INTAKE_PG_THROWAWAY:-}" ] || ! pg_ok 5432; then
+    if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+      echo "== installing postgresql"
+      $SUDO apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+    fi
+    PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
+    PGDIR="$PWD/.pgtest"
+    as_pg() { if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+    if [ ! -f "$PGDIR/PG_VERSION" ]; then
+      echo "== starting a throwaway PostgreSQL cluster in .pgtest/ (port 55432, trust auth)"
+      mkdir -p "$PGDIR"
+      [ "$(id -u)" = "0" ] && chown postgres "$PGDIR"
+      as_pg "$PGBIN/initdb" -D "$PGDIR" -A trust -U postgres >/dev/null
+    fi
+    if ! pg_ok 55432; then
+      as_pg "$PGBIN/pg_ctl" -D "$PGDIR" -l "$PGDIR/log" -w \
+        -o "-p 55432 -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
+    fi
+    export INTAKE_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:55432/postgres"
   fi
 fi
 

@@ -1,4 +1,4 @@
-"""Every real mail in ../shared/corpus-public/mail goes through mime.extract and classify without raising."""
+"""Every real mail in tests/data/public/mail goes through mime.extract and classify without raising."""
 
 from __future__ import annotations
 

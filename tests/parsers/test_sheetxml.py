@@ -42,10 +42,10 @@ def both(data: bytes) -> tuple[list[Block], list[Block]]:
 
 
 def corpus_workbooks() -> list[Path]:
-    office = Path(__file__).resolve().parents[3] / "shared" / "corpus-public" / "office"
+    office = Path(__file__).resolve().parents[1] / "data" / "public" / "office"
     found = sorted(p for p in office.glob("*.xlsx") if "passtika" not in p.name)
     if not found:  # never let an empty parameter list turn these tests into silent skips
-        raise FileNotFoundError(f"{office} holds no .xlsx files: the tests need the project's shared/ folder")
+        raise FileNotFoundError(f"{office} holds no .xlsx files: tests/data/public/office is incomplete")
     return found
 
 
