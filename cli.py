@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from ingest.config import Settings, SettingsError, load_settings
+from core.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from store.session import SessionFactory
@@ -63,7 +63,7 @@ def fail_store(exc: Exception, settings: Settings) -> NoReturn:
 
 def mailbox_settings_of(ctx: click.Context) -> Settings:
     """The settings, which must name the mailbox (host, user, 授权码): else one line and exit 2."""
-    from ingest.config import require
+    from core.settings import require
 
     settings = settings_of(ctx)
     try:
@@ -205,7 +205,7 @@ def reports(ctx: click.Context, as_json: bool, since: str | None, all_versions: 
     import json
     from datetime import date
 
-    from store.present import report_json, report_line
+    from service.present import report_json, report_line
     from store.queries import current_reports
 
     settings = settings_of(ctx)
@@ -232,8 +232,8 @@ def failures(ctx: click.Context, as_json: bool, show_all: bool) -> None:
     if ctx.invoked_subcommand is None:
         import json
 
+        from service.present import failure_json, failure_line
         from store.failures import list_failures
-        from store.present import failure_json, failure_line
 
         settings = settings_of(ctx)
         with session_factory_of(ctx)() as session:
@@ -251,8 +251,8 @@ def failures(ctx: click.Context, as_json: bool, show_all: bool) -> None:
 @click.pass_context
 def failures_show(ctx: click.Context, failure_id: int) -> None:
     """Show one failure with its message, attachment and technical detail."""
+    from service.present import failure_details
     from store.failures import get_failure
-    from store.present import failure_details
 
     settings = settings_of(ctx)
     with session_factory_of(ctx)() as session:
@@ -334,9 +334,9 @@ def digest(ctx: click.Context, day: str | None, mode: str | None, out: Path | No
     """Build the daily digest for a day and send it (or write it to the outbox)."""
     from datetime import datetime, timedelta
 
-    from ingest.digest.compose import ComposeError
-    from ingest.digest.run import describe, parse_day, run_digest
-    from ingest.digest.send import DigestSendError
+    from digest.compose import ComposeError
+    from digest.run import describe, parse_day, run_digest
+    from mailout.send import DigestSendError
 
     settings = settings_of(ctx)
     now = datetime.now(settings.tz)
@@ -367,7 +367,7 @@ def digest(ctx: click.Context, day: str | None, mode: str | None, out: Path | No
 @click.pass_context
 def export(ctx: click.Context, file: Path, since: str | None) -> None:
     """Write the 汇总表 of current reports to an .xlsx file."""
-    from ingest.digest.run import export_summary, parse_day
+    from digest.run import export_summary, parse_day
 
     settings = settings_of(ctx)
     try:
@@ -388,7 +388,7 @@ def export(ctx: click.Context, file: Path, since: str | None) -> None:
 def run(ctx: click.Context) -> None:
     """Run the service: poll every INTAKE_POLL_MINUTES, send the digest daily at INTAKE_DIGEST_TIME."""
     import scheduler
-    from ingest.logs import setup_logging
+    from core.logs import setup_logging
 
     settings = mailbox_settings_of(ctx)
     from store.errors import StoreError
@@ -410,7 +410,7 @@ def demo(ctx: click.Context, keep: bool) -> None:
     import dataclasses
     import shutil
 
-    from ingest.digest.run import run_digest
+    from digest.run import run_digest
     from ingest.poll import import_paths
     from store import failures as store_failures
     from store import queries
@@ -478,8 +478,8 @@ def status(ctx: click.Context, as_json: bool, no_mailbox: bool) -> None:
     import json
     from datetime import UTC, datetime
 
-    from ingest.status import as_json as status_json
-    from ingest.status import as_lines, gather
+    from service.status import as_json as status_json
+    from service.status import as_lines, gather
 
     settings = settings_of(ctx)
     found = gather(settings, datetime.now(UTC), check_mailbox=not no_mailbox)

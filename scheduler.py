@@ -15,9 +15,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from ingest.config import Settings, SettingsError, load_settings
-from ingest.digest.run import due_days, run_digest
-from ingest.logs import setup_logging
+from core.logs import setup_logging
+from core.settings import Settings, SettingsError, load_settings
+from digest.run import due_days, run_digest
 from ingest.poll import PollError, poll_once
 from store.db import open_store
 from store.errors import StoreError, StoreMisconfigured

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
-from ingest.config import Settings
+from core.settings import Settings
 from ingest.poll import poll_once
 from store import messages
 from store.db import open_store

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ingest.digest.render import render_digest  # noqa: E402
+from digest.render import render_digest  # noqa: E402
 from store.records import (  # noqa: E402
     Correction,
     DigestFacts,

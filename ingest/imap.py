@@ -21,7 +21,7 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
-from ingest.config import Settings
+from core.settings import Settings
 from ingest.imap_errors import ConnectionLost, FolderMissing, LoginRefused, MailboxError, UidValidityChanged
 from ingest.model import RawMessage
 

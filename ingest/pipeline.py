@@ -8,10 +8,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from core.vocab import FailureKind
 from ingest import classify, mime
 from ingest.model import Attachment, MailContent, RawMessage
 from parsers import parse
-from parsers.kinds import FailureKind
 from parsers.model import Failure, ParsedForm, ParseResult
 from store import dedup, events, failures, messages
 from store.errors import AlreadyRecorded

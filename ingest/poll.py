@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.settings import Settings
 from ingest import files
-from ingest.config import Settings
 from ingest.imap import Mailbox, open_mailbox
 from ingest.imap_errors import FolderMissing, MailboxError
 from ingest.pipeline import Counts, PipelineContext, own_addresses, process_message

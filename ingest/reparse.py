@@ -6,9 +6,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from core.vocab import FailureKind
 from ingest.pipeline import PipelineContext, form_in, rerun_message
 from parsers import parse
-from parsers.kinds import FailureKind
 from store import dedup, failures
 from store.records import FailureRow
 from store.session import SessionFactory

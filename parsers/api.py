@@ -9,6 +9,7 @@ from datetime import date
 
 import msoffcrypto
 
+from core.vocab import FailureKind
 from parsers.detect import (
     CONVERTED_FORMATS,
     EXCEL_FORMATS,
@@ -19,7 +20,6 @@ from parsers.detect import (
     detect_package,
 )
 from parsers.excel import read_calamine, read_xlsx_package
-from parsers.kinds import FailureKind
 from parsers.layout import Block, collect, read_form
 from parsers.legacy import ConversionFailed, ConverterMissing, convert_to_docx
 from parsers.limits import DEFAULT_TIMEOUT, Deadline, HostileContent, LimitExceeded, check_input_size

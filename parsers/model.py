@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from parsers.kinds import FailureKind
+from core.vocab import FailureKind
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,3 +33,15 @@ def corpus_dir() -> Path:
     path = PUBLIC
     assert path.is_dir(), f"{path} is missing from the checkout"
     return path
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Whatever a test's service set up (handlers, levels of the root and the quietened loggers) is undone after it."""
+    names = ("", "imapclient", "apscheduler.executors", "alembic", "sqlalchemy")
+    saved = {name: (list(logging.getLogger(name).handlers), logging.getLogger(name).level) for name in names}
+    yield
+    for name, (handlers, level) in saved.items():
+        logger = logging.getLogger(name)
+        logger.handlers[:] = handlers
+        logger.setLevel(level)

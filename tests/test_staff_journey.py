@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli import main
-from ingest.config import Settings
+from core.settings import Settings
 from store.db import forget_store
 
 REPO = Path(__file__).resolve().parent.parent

@@ -7,10 +7,10 @@ import email.policy
 from dataclasses import replace
 from email.message import EmailMessage
 
-from ingest.config import Settings
-from ingest.digest.compose import compose_digest
-from ingest.digest.render import render_digest, xlsx_filename
-from ingest.digest.xlsx import summary_xlsx_bytes
+from core.settings import Settings
+from digest.compose import compose_digest
+from digest.render import render_digest, xlsx_filename
+from digest.xlsx import summary_xlsx_bytes
 from store.records import DigestFacts
 from tests.digest.factories import DIGEST_AT, SHANGHAI, facts
 from tests.fixtures.smtp import SmtpServer

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from ingest.config import Settings
+from core.settings import Settings
 from store.db import forget_store, open_store
 from tests.digest.test_run import seed_day
 from tests.fixtures.smtp import SmtpServer

@@ -7,8 +7,8 @@ import io
 import openpyxl
 import pytest
 
-from ingest.digest.compose import DIGEST_HEADER, ComposeError, compose_digest, from_header
-from ingest.digest.render import RenderedDigest
+from digest.compose import DIGEST_HEADER, ComposeError, compose_digest, from_header
+from digest.render import RenderedDigest
 from tests.digest.factories import DIGEST_AT
 from tests.digest.helpers import parse, sample_message
 

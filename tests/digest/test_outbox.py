@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from ingest.digest.outbox import write_outbox
+from mailout.outbox import write_outbox
 from tests.digest.helpers import parse, sample_message
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ingest.digest.render import digest_subject, render_digest, split_staff_message
+from digest.render import digest_subject, render_digest, split_staff_message
 from store.records import Correction, DuplicateRow
 from tests.digest.factories import DIGEST_AT, SHANGHAI, at, facts, failure, health, quiet_facts, report, season
 

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from ingest.config import Settings
-from ingest.digest.run import MAX_CATCH_UP_DAYS, due_days, run_digest
-from ingest.digest.send import DigestSendError
+from core.settings import Settings
+from digest.run import MAX_CATCH_UP_DAYS, due_days, run_digest
+from mailout.send import DigestSendError
 from store.dedup import record_attachment, record_form
 from store.events import digest_sent, last_digest_run, record_digest_run, record_poll
 from store.failures import record_failure

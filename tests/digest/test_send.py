@@ -7,7 +7,7 @@ import ssl
 
 import pytest
 
-from ingest.digest.send import DigestSendError, send_digest
+from mailout.send import DigestSendError, send_digest
 from tests.digest.helpers import TO, parse, sample_message, settings_for
 from tests.fixtures.smtp import SmtpServer, free_port
 
@@ -69,7 +69,7 @@ def test_plain_mode_against_a_server_that_requires_starttls_fails_cleanly(smtp_s
 
 
 def test_nothing_listening_is_a_digest_send_error_from_the_connection_error() -> None:
-    from ingest.config import Settings
+    from core.settings import Settings
 
     settings = Settings(smtp_host="127.0.0.1", smtp_port=free_port(), smtp_security="none", smtp_timeout=5.0,
                         digest_from="a@b.cn", digest_to=("c@d.cn",))

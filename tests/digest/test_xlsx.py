@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ingest.digest.xlsx import HEADERS, SHEET_TITLE, summary_xlsx_bytes, write_summary_xlsx
+from digest.xlsx import HEADERS, SHEET_TITLE, summary_xlsx_bytes, write_summary_xlsx
 from tests.digest.factories import SHANGHAI, report
 from tests.fixtures.services import require_binary
 

@@ -216,7 +216,7 @@ def test_a_bug_outside_the_parsers_shunts_the_whole_mail_with_its_raw_bytes_kept
 def test_reparse_turns_a_fixed_failure_into_a_report_and_resolves_it(
     feed: Callable[..., MessageOutcome], session_factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from parsers.kinds import FailureKind
+    from core.vocab import FailureKind
     from parsers.model import Failure, ParseResult
 
     monkeypatch.setattr(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.config import Settings
+from core.settings import Settings
 from ingest.poll import PollError, poll_once
 from store import events, queries
 from store import failures as store_failures

@@ -8,7 +8,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
-from ingest.digest.render import RenderedDigest
+from digest.render import RenderedDigest
 
 DIGEST_HEADER = "X-Intake-Digest"
 DEFAULT_FROM_NAME = "主题党日情况表日报"

@@ -7,17 +7,8 @@ import logging
 
 import pytest
 
-from ingest.config import Settings
-from ingest.logs import setup_logging
-
-
-@pytest.fixture(autouse=True)
-def restore_root_logger() -> object:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield None
-    root.handlers[:] = handlers
-    root.setLevel(level)
+from core.logs import setup_logging
+from core.settings import Settings
 
 
 def test_json_format_writes_one_object_a_line_with_the_message(capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,8 +9,8 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from ingest.config import Settings
-from ingest.digest.compose import address_of
+from core.settings import Settings
+from digest.compose import address_of
 
 log = logging.getLogger(__name__)
 

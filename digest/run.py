@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ingest.config import Settings
-from ingest.digest.compose import FALLBACK_FROM, compose_digest
-from ingest.digest.outbox import outbox_paths, write_outbox
-from ingest.digest.render import STALE_POLL_AFTER, render_digest, xlsx_filename
-from ingest.digest.send import DigestSendError, send_digest
-from ingest.digest.xlsx import summary_xlsx_bytes, write_summary_xlsx
+from core.settings import Settings
+from digest.compose import FALLBACK_FROM, compose_digest
+from digest.render import STALE_POLL_AFTER, render_digest, xlsx_filename
+from digest.xlsx import summary_xlsx_bytes, write_summary_xlsx
+from mailout.outbox import outbox_paths, write_outbox
+from mailout.send import DigestSendError, send_digest
 from store.events import digest_sent, last_digest_run, record_digest_run
 from store.locks import mailbox_lock as digest_lock
 from store.queries import current_reports, digest_facts

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ingest.config import Settings
+from core.settings import Settings
 from ingest.imap import open_mailbox
 from ingest.imap_errors import MailboxError
 from store import events, queries

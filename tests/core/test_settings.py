@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from ingest.config import SettingsError, load_settings
+from core.settings import SettingsError, load_settings
 
 
 @pytest.mark.parametrize(

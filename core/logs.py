@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from ingest.config import Settings
+from core.settings import Settings
 
 MASK = "****"
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from parsers.kinds import FailureKind
+from core.vocab import FailureKind
 from store.records import Correction, DigestFacts, DuplicateRow, FailureRow, PollHealth, ReportRow
 
 log = logging.getLogger(__name__)
@@ -351,7 +351,7 @@ def _month_text(month: str) -> str:
 
 
 _ENV = Environment(
-    loader=PackageLoader("ingest.digest", "templates"),
+    loader=PackageLoader("digest", "templates"),
     autoescape=lambda name: bool(name and name.endswith(".html.j2")),
     undefined=StrictUndefined,
     trim_blocks=True,

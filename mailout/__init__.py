@@ -1,0 +1,1 @@
+"""Mail out, shared by the digest and the receipts: send over SMTP, or write to the outbox folder."""
