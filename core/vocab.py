@@ -1,4 +1,9 @@
-"""The one vocabulary of failure kinds, with the Chinese line staff act on."""
+"""The one vocabulary of codes every package shares: failure kinds, outcomes, statuses, with their Chinese words.
+
+Each code is a StrEnum: its value is what is stored in the database, printed in JSON and matched in tests, so a
+member compares equal to its string. Chinese text for staff (and, in receipts, for branches) lives here too, one
+term per idea: 情况表, 更正, 重复, 待处理, 已解决, 已忽略.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from enum import StrEnum
 class FailureKind(StrEnum):
     """Why an attachment or a message did not become a report.
 
-    The value is the code used everywhere: parser, store, CLI JSON and digest.
+    The value is the code used everywhere: parser, store, CLI JSON, digest, receipts and console.
     """
 
     CORRUPT = "corrupt"
@@ -20,12 +25,19 @@ class FailureKind(StrEnum):
     CONVERTER_MISSING = "converter_missing"
     NO_ATTACHMENT = "no_attachment"
     CLOUD_ATTACHMENT = "cloud_attachment"
+    TOO_COMPLEX = "too_complex"
     INTERNAL_ERROR = "internal_error"
+    UNSTORABLE = "unstorable"
 
     @property
     def message(self) -> str:
-        """The one-line Chinese message telling staff what to ask the branch."""
+        """The one-line Chinese message telling staff what to ask the branch (or what the administrator does)."""
         return STAFF_MESSAGES[self]
+
+    @property
+    def label(self) -> str:
+        """The kind's short Chinese name, as staff see it beside the code: 附件已损坏 (corrupt)."""
+        return KIND_LABELS[self]
 
 
 STAFF_MESSAGES: dict[FailureKind, str] = {
@@ -38,5 +50,98 @@ STAFF_MESSAGES: dict[FailureKind, str] = {
     FailureKind.CONVERTER_MISSING: "旧版文档需要转换组件（LibreOffice），管理员安装后可重新解析，无需报送单位重发",
     FailureKind.NO_ATTACHMENT: "邮件未带附件，请联系报送单位补发情况表",
     FailureKind.CLOUD_ATTACHMENT: "附件为超大附件下载链接，请联系报送单位直接以附件形式发送",
+    FailureKind.TOO_COMPLEX: "邮件层级过深或部件过多，超出部分未读取（原邮件已保存），请联系报送单位把情况表直接作为附件重新发送",
     FailureKind.INTERNAL_ERROR: "系统处理此邮件时出错，原邮件已保存；管理员修复后重新解析即可，无需报送单位重发",
+    FailureKind.UNSTORABLE: "邮件无法保存到数据库，只记下了它在邮箱中的位置；请在网页邮箱中按位置找到并手工处理，同时通知管理员",
 }
+
+KIND_LABELS: dict[FailureKind, str] = {
+    FailureKind.CORRUPT: "附件已损坏",
+    FailureKind.ENCRYPTED: "附件已加密",
+    FailureKind.TOO_LARGE: "附件过大或异常",
+    FailureKind.EMPTY_FORM: "情况表未填写",
+    FailureKind.NOT_A_FORM: "未找到情况表",
+    FailureKind.UNSUPPORTED_FORMAT: "附件格式无法识别",
+    FailureKind.CONVERTER_MISSING: "缺少转换组件",
+    FailureKind.NO_ATTACHMENT: "未带附件",
+    FailureKind.CLOUD_ATTACHMENT: "超大附件链接",
+    FailureKind.TOO_COMPLEX: "邮件结构过于复杂",
+    FailureKind.INTERNAL_ERROR: "系统处理出错",
+    FailureKind.UNSTORABLE: "邮件无法入库",
+}
+
+
+class MessageOutcome(StrEnum):
+    """What became of one message. PENDING only between recording it and settling it, inside one transaction."""
+
+    PENDING = "pending"
+    REPORT = "report"
+    DUPLICATE = "duplicate"
+    FAILURE = "failure"
+    IGNORED = "ignored"
+    MIXED = "mixed"  # more than one of report / duplicate / failure
+
+
+class IgnoreReason(StrEnum):
+    """Why a message is no branch's report and no failure either."""
+
+    AUTO_REPLY = "auto_reply"
+    BOUNCE = "bounce"
+    OWN_DIGEST = "own_digest"
+    MAILING_LIST = "mailing_list"
+    OUT_OF_SCOPE = "out_of_scope"
+
+    @property
+    def label(self) -> str:
+        return IGNORE_LABELS[self]
+
+
+IGNORE_LABELS: dict[IgnoreReason, str] = {
+    IgnoreReason.AUTO_REPLY: "自动回复",
+    IgnoreReason.BOUNCE: "退信",
+    IgnoreReason.OWN_DIGEST: "本服务发出的邮件",
+    IgnoreReason.MAILING_LIST: "邮件列表或群发",
+    IgnoreReason.OUT_OF_SCOPE: "与本次活动无关",
+}
+
+
+class FailureStatus(StrEnum):
+    """Where a failure (a 待处理 item) stands."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+    IGNORED = "ignored"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS: dict[FailureStatus, str] = {
+    FailureStatus.OPEN: "待处理",
+    FailureStatus.RESOLVED: "已解决",
+    FailureStatus.IGNORED: "已忽略",
+}
+
+
+class FormOutcome(StrEnum):
+    """What one parsed form became on the dedup ladder (steps 4-5)."""
+
+    NEW_REPORT = "new_report"
+    NEW_VERSION = "new_version"
+    DUPLICATE_FORM = "duplicate_form"
+
+
+class DuplicateKind(StrEnum):
+    """What arrived again: a whole message, one attachment, or one form's content."""
+
+    MESSAGE = "message"
+    ATTACHMENT = "attachment"
+    FORM = "form"
+
+
+class DigestMode(StrEnum):
+    """How a digest was made: sent over SMTP, or only written to a folder (which never marks the day done)."""
+
+    SEND = "send"
+    DRY_RUN = "dry-run"
