@@ -50,9 +50,13 @@ STAFF_MESSAGES: dict[FailureKind, str] = {
     FailureKind.CONVERTER_MISSING: "旧版文档需要转换组件（LibreOffice），管理员安装后可重新解析，无需报送单位重发",
     FailureKind.NO_ATTACHMENT: "邮件未带附件，请联系报送单位补发情况表",
     FailureKind.CLOUD_ATTACHMENT: "附件为超大附件下载链接，请联系报送单位直接以附件形式发送",
-    FailureKind.TOO_COMPLEX: "邮件层级过深或部件过多，超出部分未读取（原邮件已保存），请联系报送单位把情况表直接作为附件重新发送",
+    FailureKind.TOO_COMPLEX: (
+        "邮件层级过深或部件过多，超出部分未读取（原邮件已保存），请联系报送单位把情况表直接作为附件重新发送"
+    ),
     FailureKind.INTERNAL_ERROR: "系统处理此邮件时出错，原邮件已保存；管理员修复后重新解析即可，无需报送单位重发",
-    FailureKind.UNSTORABLE: "邮件无法保存到数据库，只记下了它在邮箱中的位置；请在网页邮箱中按位置找到并手工处理，同时通知管理员",
+    FailureKind.UNSTORABLE: (
+        "邮件无法保存到数据库，只记下了它在邮箱中的位置；请在网页邮箱中按位置找到并手工处理，同时通知管理员"
+    ),
 }
 
 KIND_LABELS: dict[FailureKind, str] = {
