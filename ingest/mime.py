@@ -8,7 +8,7 @@ Rules:
   walked like the outer mail (origin "fwd N / ...");
 - zips are unpacked (ingest.zips): members become attachments with origin "zip <name> / <member>" and the zip
   itself is not passed on; a zip that is a bomb, corrupt or encrypted is passed on as-is and listed in
-  MailContent.problems as (origin, kind) with kind "too_large", "corrupt" or "encrypted".
+  MailContent.problems as a MailProblem with kind too_large, corrupt or encrypted.
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
+from core.vocab import FailureKind
 from ingest import zips
 from ingest.cloudlinks import find_cloud_links
 from ingest.headers import decode_bytes, decode_header, parse_params, recover_bytes, scrub
 from ingest.htmltext import html_to_text, tidy
-from ingest.model import Attachment, MailContent
+from ingest.model import Attachment, MailContent, MailProblem
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class _Collector:
     """What the walk gathers across the whole mail, forwarded mails included."""
 
     attachments: list[Attachment] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[MailProblem] = field(default_factory=list)
     bodies: list[str] = field(default_factory=list)  # plain text per message, outer first
     html_sources: list[str] = field(default_factory=list)  # raw HTML kept for link search
     forwarded_subjects: list[str] = field(default_factory=list)
@@ -191,7 +192,7 @@ def _add_file(col: _Collector, name: str, ctype: str, data: bytes, origin: str, 
                 _add(col, scrub(member_name), guessed, member.data, f"{prefix}zip {name} / {scrub(member.name)}")
             return
         _add(col, name, ctype, data, origin)
-        col.problems.append((col.attachments[-1].origin, result.problem))
+        col.problems.append(MailProblem(col.attachments[-1].origin, FailureKind(result.problem), result.detail))
         return
     _add(col, name, ctype, data, origin)
 

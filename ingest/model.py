@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.vocab import FailureKind
+
 
 @dataclass(frozen=True)
 class RawMessage:
@@ -31,11 +33,24 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class MailProblem:
+    """Something in a mail that must become a failure of its own, found while taking the mail apart.
+
+    origin names an attachment (its Attachment.origin) when the problem is that file (a zip that is a bomb,
+    corrupt or encrypted, passed on as-is and never parsed); any other origin (say "part 1.3" where a cap stopped
+    the walk) is a problem of the message itself. detail says what happened, for the technical detail.
+    """
+
+    origin: str
+    kind: FailureKind
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class MailContent:
     """What mime.extract found in one message: decoded sender, subject, text, attachments and signals.
 
-    problems lists (attachment origin, failure kind) for attachments passed on as-is that must not be parsed:
-    a zip that is a bomb ("too_large"), unreadable ("corrupt") or password-protected ("encrypted").
+    problems lists what must be recorded as failures besides parsing (see MailProblem).
     headers holds the few headers classify needs, lower-case names, decoded values.
     """
 
@@ -49,5 +64,5 @@ class MailContent:
     cloud_links: tuple[str, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
     is_report: bool = False
-    problems: tuple[tuple[str, str], ...] = ()
+    problems: tuple[MailProblem, ...] = ()
     forwarded_subjects: tuple[str, ...] = ()

@@ -245,7 +245,7 @@ def _handle_attachments(
     tag: str,
 ) -> tuple[str, str] | None:
     """Parse and store every attachment; return (outcome, reason), or None when the mail is out of scope."""
-    problems = dict(content.problems)
+    problems = {p.origin: p for p in content.problems}
     not_forms: list[int] = []
     unrecognised: list[tuple[int, str]] = []
     made = dups = fails = 0
@@ -263,8 +263,9 @@ def _handle_attachments(
             parsed = replace(parsed, failure=replace(
                 parsed.failure, detail=f"与此前收到的附件完全相同，仍无法解析；{parsed.failure.detail}"))
         if problem:
-            kind = FailureKind(problem)
-            failures.record_failure(session, pk, stored.attachment_pk, kind.value, kind.message, att.origin)
+            kind = problem.kind
+            failures.record_failure(session, pk, stored.attachment_pk, kind.value, kind.message,
+                                    f"{att.origin}: {problem.detail}" if problem.detail else att.origin)
             fails += 1
             continue
         assert parsed is not None

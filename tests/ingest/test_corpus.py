@@ -37,7 +37,7 @@ def test_every_corpus_mail_is_extracted_and_classified_without_raising_or_surrog
         for text in _all_text(content):
             assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in text), (path.name, text[:80])
             assert "\x00" not in text, path.name
-        kinds = dict(content.problems)
+        kinds = {p.origin: p.kind for p in content.problems}
         assert set(kinds) <= {a.origin for a in content.attachments}, path.name
 
 
