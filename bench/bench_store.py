@@ -28,6 +28,8 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from ingest.model import Attachment
+from parsers.model import ParsedForm
 from store.db import make_engine, make_session_factory, upgrade
 from store.dedup import form_fingerprint, record_attachment, record_form
 from store.messages import record_message
@@ -42,7 +44,7 @@ from store.models import (
     ReportVersion,
 )
 from store.queries import digest_facts, season_totals
-from store.records import AttachmentIn, FormIn, MessageIn
+from store.records import MessageIn
 
 TZ = ZoneInfo("Asia/Shanghai")
 SEASON_START = datetime(2026, 3, 1, 9, 0, tzinfo=TZ)
@@ -51,8 +53,8 @@ LIMIT_S = 1.0
 BATCH = 2000
 
 
-def _form(i: int, version: int = 1) -> FormIn:
-    return FormIn(
+def _form(i: int, version: int = 1) -> ParsedForm:
+    return ParsedForm(
         org_name=f"苏州市第{i}离退休干部党支部", headcount=8 + i % 40 + version,
         headcount_text=f"{8 + i % 40 + version}人",
         agenda=("重温入党誓词", f"学习专题{i % 17}", "交流发言"),
@@ -89,7 +91,7 @@ def populate(engine: Any, n_reports: int) -> None:
                             "duplicate_of_id": None, "recorded_at": now})
         return msg_id, att_id
 
-    def add_version(report: int, no: int, f: FormIn, m: int, a: int, when: datetime) -> int:
+    def add_version(report: int, no: int, f: ParsedForm, m: int, a: int, when: datetime) -> int:
         nonlocal ver_id
         ver_id += 1
         versions.append({"id": ver_id, "report_id": report, "version_no": no, "fingerprint": form_fingerprint(f),
@@ -149,8 +151,8 @@ def writers_rate(factory: Any, n: int) -> float:
         with factory() as s:
             m = record_message(s, MessageIn("szlgbjdjc@163.com", "INBOX", 2, i, f"<w{i}@x>", "w@x", "", f"w{i}",
                                             None, when, raw))
-            a = record_attachment(s, m.message_pk, AttachmentIn(f"{i}.docx", "application/octet-stream", "docx",
-                                                                data, hashlib.sha256(data).hexdigest()))
+            a = record_attachment(s, m.message_pk, Attachment(f"{i}.docx", "application/octet-stream", data,
+                                                              hashlib.sha256(data).hexdigest()), "docx")
             record_form(s, m.message_pk, a.attachment_pk, _form(i), False)
             s.commit()
     return n / (time.perf_counter() - start)

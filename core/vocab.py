@@ -76,9 +76,11 @@ KIND_LABELS: dict[FailureKind, str] = {
 
 
 class MessageOutcome(StrEnum):
-    """What became of one message. PENDING only between recording it and settling it, inside one transaction."""
+    """What became of one message. PENDING only between recording it and settling it, inside one transaction;
+    SKIPPED is never stored: the message was done before (same UID), so this run left it alone."""
 
     PENDING = "pending"
+    SKIPPED = "skipped"
     REPORT = "report"
     DUPLICATE = "duplicate"
     FAILURE = "failure"

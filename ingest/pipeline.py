@@ -1,358 +1,156 @@
-"""One message end to end: extract, classify, parse, dedup and store it in one transaction."""
+"""The per-message pipeline: run the named steps in one transaction; a step that raises shunts the message.
+
+Like GNU Mailman 3's pipelines: a fixed list of small handlers over one state (ingest/steps.py), one runner, one
+place that catches a failure and keeps the message for later (the shunt). A poll and an import enter at the first
+step; a rerun of a shunted mail at `extract` (its record exists); a reparse of a failed attachment at `parse`.
+"""
 
 from __future__ import annotations
 
 import logging
 import traceback
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
-from core.vocab import FailureKind
-from ingest import classify, mime
-from ingest.model import Attachment, MailContent, RawMessage
-from parsers import parse
-from parsers.model import Failure, ParsedForm, ParseResult
-from store import dedup, events, failures, messages
-from store.errors import AlreadyRecorded
-from store.records import AttachmentIn, FormIn, MessageIn
+from core.vocab import FailureKind, MessageOutcome
+from ingest import mime, steps
+from ingest.model import RawMessage
+from ingest.state import AttachmentWork, Counts, MessageState, PipelineContext, Processed, Step, Stop
+from store import failures, messages
+from store.errors import AlreadyRecorded, StoreError
+from store.messages import storable_time
+from store.models import utcnow
+from store.records import MessageIn, ReparseItem
 from store.session import Session, SessionFactory
 
 log = logging.getLogger(__name__)
 
+STEPS: tuple[Step, ...] = (
+    steps.seen,
+    steps.extract,
+    steps.record_message,
+    steps.duplicate,
+    steps.ignore,
+    steps.parse,
+    steps.record_attachments,
+    steps.record_forms,
+    steps.record_failures,
+)
 
-@dataclass(frozen=True)
-class PipelineContext:
-    """What every message of one run shares: whose mailbox it is, our own addresses, the time zone."""
-
-    account: str
-    own_addresses: frozenset[str] = frozenset()
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
-    soffice: str = "soffice"
-    parse_timeout: float = 60.0
-
-
-@dataclass
-class Counts:
-    """What a run made of its messages; added up across messages and folders."""
-
-    messages: int = 0
-    skipped: int = 0
-    new_reports: int = 0
-    new_versions: int = 0
-    duplicates: int = 0
-    failures: int = 0
-    ignored: int = 0
-
-    def add(self, other: Counts) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    def as_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+__all__ = ["STEPS", "Counts", "PipelineContext", "Processed", "process_message", "reparse_attachment",
+           "rerun_message", "run_steps"]
 
 
-@dataclass(frozen=True)
-class MessageOutcome:
-    """What one message became."""
+class MessageUnstorable(StoreError):
+    """Not even the place of a mail in the mailbox could be recorded: the database is unusable; stop the poll."""
 
-    uid: int
-    message_pk: int | None
-    outcome: str  # report | duplicate | failure | ignored | mixed | skipped
-    reason: str = ""
-    counts: Counts = field(default_factory=Counts)
+
+def run_steps(state: MessageState, start: Step = steps.seen) -> Processed:
+    """Run the steps from `start` to the end (or to a Stop), then settle the message's outcome."""
+    stopped: Stop | None = None
+    try:
+        for step in STEPS[STEPS.index(start):]:
+            step(state)
+    except Stop as stop:
+        stopped = stop
+    return steps.settle(state, stopped)
 
 
 def process_message(
-    session_factory: SessionFactory,
-    raw: RawMessage,
-    ctx: PipelineContext,
-    *,
-    sync_last_uid: bool = False,
-) -> MessageOutcome:
-    """Store one message and everything found in it, committing once.
+    session_factory: SessionFactory, raw: RawMessage, ctx: PipelineContext, *, sync_last_uid: bool = False
+) -> Processed:
+    """Store one message and everything found in it, committing once. Never raises for anything the mail holds.
 
-    A bug anywhere in the handling is isolated: the transaction is rolled back, and in a fresh one the raw
-    message is kept with an `internal_error` failure, so a later reparse can retry it (Mailman's shunt queue).
+    A step that raises is isolated: the transaction is rolled back, and in a fresh one the raw message is kept
+    with an internal_error failure (the shunt), so a later reparse can retry it. Raises MessageUnstorable only
+    when not even the mail's place in the mailbox can be recorded (the database is gone): nothing moves on then.
     """
     try:
         with session_factory() as session, session.begin():
-            outcome = _process(session, raw, ctx)
+            done = run_steps(MessageState(raw=raw, session=session, ctx=ctx))
             if sync_last_uid:
                 messages.set_sync_state(session, raw.account, raw.folder, raw.uidvalidity, raw.uid)
-        return outcome
+        return done
     except AlreadyRecorded:
         log.info("uid=%s folder=%s already recorded by another writer; skipped", raw.uid, raw.folder)
-        return MessageOutcome(raw.uid, None, "skipped", counts=Counts(messages=1, skipped=1))
+        return Processed(raw.uid, None, MessageOutcome.SKIPPED, counts=Counts(messages=1, skipped=1))
     except Exception as exc:
         log.exception("uid=%s folder=%s: processing failed; keeping it as internal_error", raw.uid, raw.folder)
-        return _shunt(session_factory, raw, ctx, exc, sync_last_uid)
+        return _shunt(session_factory, raw, _one_line(exc), sync_last_uid)
 
 
-def _shunt(
-    session_factory: SessionFactory, raw: RawMessage, ctx: PipelineContext, exc: Exception, sync_last_uid: bool
-) -> MessageOutcome:
-    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    with session_factory() as session, session.begin():
-        if messages.already_done(session, raw.account, raw.folder, raw.uidvalidity, raw.uid):
-            return MessageOutcome(raw.uid, None, "skipped", counts=Counts(messages=1, skipped=1))
-        result = messages.record_message(session, _message_in(raw, _content_or_empty(raw.raw), False))
-        failures.record_failure(
-            session, result.message_pk, None, FailureKind.INTERNAL_ERROR.value,
-            FailureKind.INTERNAL_ERROR.message, detail,
-        )
-        messages.set_message_outcome(session, result.message_pk, "failure", FailureKind.INTERNAL_ERROR.value)
-        if sync_last_uid:
-            messages.set_sync_state(session, raw.account, raw.folder, raw.uidvalidity, raw.uid)
-    return MessageOutcome(raw.uid, result.message_pk, "failure", "internal_error", Counts(messages=1, failures=1))
+def _one_line(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()[:5000]
 
 
-def _content_or_empty(raw: bytes) -> MailContent:
-    """The decoded headers if extraction works at all, else nothing: the raw bytes are kept either way."""
+def _shunt(session_factory: SessionFactory, raw: RawMessage, detail: str, sync_last_uid: bool) -> Processed:
+    """Keep the raw mail with an internal_error failure; failing that, record its place as unstorable."""
     try:
-        return mime.extract(raw)
-    except Exception:
-        return MailContent()
+        with session_factory() as session, session.begin():
+            if messages.already_done(session, raw.account, raw.folder, raw.uidvalidity, raw.uid):
+                return Processed(raw.uid, None, MessageOutcome.SKIPPED, counts=Counts(messages=1, skipped=1))
+            pk = messages.record_message(session, _minimal_record(raw)).message_pk
+            failures.record_failure(session, pk, None, FailureKind.INTERNAL_ERROR, detail)
+            messages.set_message_outcome(session, pk, MessageOutcome.FAILURE, FailureKind.INTERNAL_ERROR)
+            _sync(session, raw, sync_last_uid)
+        return Processed(raw.uid, pk, MessageOutcome.FAILURE, FailureKind.INTERNAL_ERROR,
+                         Counts(messages=1, failures=1))
+    except Exception as exc:
+        log.exception("uid=%s folder=%s: even the raw mail could not be kept; recording its place", raw.uid,
+                      raw.folder)
+        detail = f"{detail}\nkeeping the raw mail failed too: {_one_line(exc)}"
+    location = f"{raw.account} / {raw.folder} / UIDVALIDITY {raw.uidvalidity} / UID {raw.uid}"
+    try:
+        with session_factory() as session, session.begin():
+            failures.record_unstorable(session, location, detail)
+            _sync(session, raw, sync_last_uid)
+    except Exception as exc:
+        log.critical("uid=%s folder=%s: nothing could be recorded: %s", raw.uid, raw.folder, _one_line(exc))
+        raise MessageUnstorable(f"mail at {location} could not be recorded: {_one_line(exc)}") from exc
+    return Processed(raw.uid, None, MessageOutcome.FAILURE, FailureKind.UNSTORABLE, Counts(messages=1, failures=1))
 
 
-def _received_at(raw: RawMessage, content: MailContent) -> datetime:
-    when = raw.internal_date or content.sent_at or datetime.now(UTC)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when
+def _sync(session: Session, raw: RawMessage, sync_last_uid: bool) -> None:
+    if sync_last_uid:
+        messages.set_sync_state(session, raw.account, raw.folder, raw.uidvalidity, raw.uid)
 
 
-def _message_in(raw: RawMessage, content: MailContent, correction: bool) -> MessageIn:
+def _minimal_record(raw: RawMessage) -> MessageIn:
+    """The least a shunted mail is kept with: its raw bytes and headers read without walking the body."""
+    head = mime.fallback_content(raw.raw)
     return MessageIn(
-        account=raw.account,
-        folder=raw.folder,
-        uidvalidity=raw.uidvalidity,
-        uid=raw.uid,
-        message_id=content.message_id,
-        sender_address=content.sender_address,
-        sender_name=content.sender_name,
-        subject=content.subject,
-        sent_at=content.sent_at,
-        received_at=_received_at(raw, content),
-        raw=raw.raw,
-        correction=correction,
+        account=raw.account, folder=raw.folder, uidvalidity=raw.uidvalidity, uid=raw.uid,
+        message_id=head.message_id[:1000], sender_address=head.sender_address[:320],
+        sender_name=head.sender_name[:1000], subject=head.subject[:10000], sent_at=storable_time(head.sent_at),
+        received_at=storable_time(raw.internal_date) or storable_time(head.sent_at) or utcnow(), raw=raw.raw,
     )
-
-
-def _attachment_in(att: Attachment, result: ParseResult | None) -> AttachmentIn:
-    return AttachmentIn(
-        filename=att.filename,
-        content_type=att.content_type,
-        detected_format=result.detected_format if result else "",
-        data=att.data,
-        sha256=att.sha256,
-        origin=att.origin,
-    )
-
-
-def form_in(form: ParsedForm) -> FormIn:
-    """The store's plain view of a parsed form."""
-    return FormIn(
-        org_name=form.org_name,
-        headcount=form.headcount,
-        headcount_text=form.headcount_text,
-        agenda=tuple(form.agenda),
-        summary=form.summary,
-        contact_person=form.contact_person,
-        contact_phone=form.contact_phone,
-        activity_date=form.activity_date,
-        warnings=tuple(form.warnings),
-    )
-
-
-def _process(session: Session, raw: RawMessage, ctx: PipelineContext) -> MessageOutcome:
-    counts = Counts(messages=1)
-    if messages.already_done(session, raw.account, raw.folder, raw.uidvalidity, raw.uid):
-        counts.skipped = 1
-        return MessageOutcome(raw.uid, None, "skipped", counts=counts)
-    content = mime.extract(raw.raw)
-    tag = content.message_id or f"uid={raw.uid}"
-    correction = classify.is_correction(content)
-    result = messages.record_message(session, _message_in(raw, content, correction))
-    pk = result.message_pk
-
-    if result.duplicate_of is not None:
-        for att in content.attachments:
-            dedup.record_attachment(session, pk, _attachment_in(att, None))
-        counts.duplicates = 1
-        messages.set_message_outcome(session, pk, "duplicate", f"message {result.duplicate_of}")
-        log.info("%s: duplicate of message %s", tag, result.duplicate_of)
-        return MessageOutcome(raw.uid, pk, "duplicate", counts=counts)
-
-    received = _received_at(raw, content)
-    return _classify_and_store(session, raw.uid, pk, content, received, correction, ctx, counts)
-
-
-def _classify_and_store(
-    session: Session,
-    uid: int,
-    pk: int,
-    content: MailContent,
-    received: datetime,
-    correction: bool,
-    ctx: PipelineContext,
-    counts: Counts,
-) -> MessageOutcome:
-    """Everything after the message row exists: ignore it, or store its attachments, forms and failures."""
-    tag = content.message_id or f"uid={uid}"
-    reason = classify.ignore_reason(content, ctx.own_addresses)
-    if reason is not None:
-        for att in content.attachments:
-            dedup.record_attachment(session, pk, _attachment_in(att, None))
-        return _ignore(session, uid, pk, reason, counts, tag)
-
-    ref_date = received.astimezone(ctx.tz).date()
-    outcome = _handle_attachments(session, pk, content, ref_date, correction, ctx, counts, tag)
-    if outcome is not None:
-        return MessageOutcome(uid, pk, outcome[0], outcome[1], counts)
-    return _ignore(session, uid, pk, "out_of_scope", counts, tag)
 
 
 def rerun_message(
-    session_factory: SessionFactory, message_pk: int, received: datetime, ctx: PipelineContext
-) -> MessageOutcome:
-    """Handle a stored message again from its raw bytes, into its existing record (after a bug is fixed).
+    session_factory: SessionFactory, message_pk: int, raw: RawMessage, ctx: PipelineContext
+) -> Processed:
+    """Handle a stored message again from its raw bytes into its existing record (after a bug is fixed).
 
     For messages shunted as internal_error before anything of them was stored; one transaction, like a poll.
+    Raises what the steps raise: the caller keeps the failure open then.
     """
     with session_factory() as session, session.begin():
-        content = mime.extract(messages.raw_message(session, message_pk))
-        correction = classify.is_correction(content)
-        return _classify_and_store(session, 0, message_pk, content, received, correction, ctx, Counts(messages=1))
+        state = MessageState(raw=raw, session=session, ctx=ctx, message_pk=message_pk)
+        return run_steps(state, start=steps.extract)
 
 
-def _ignore(session: Session, uid: int, pk: int, reason: str, counts: Counts, tag: str) -> MessageOutcome:
-    events.record_ignored(session, pk, reason)
-    messages.set_message_outcome(session, pk, "ignored", reason)
-    counts.ignored = 1
-    log.info("%s: ignored (%s)", tag, reason)
-    return MessageOutcome(uid, pk, "ignored", reason, counts)
+def reparse_attachment(session_factory: SessionFactory, item: ReparseItem, ctx: PipelineContext) -> Processed:
+    """Parse a failed attachment again and record what it gives; the failure is resolved when forms came of it.
 
-
-def _handle_attachments(
-    session: Session,
-    pk: int,
-    content: MailContent,
-    ref_date: date,
-    correction: bool,
-    ctx: PipelineContext,
-    counts: Counts,
-    tag: str,
-) -> tuple[str, str] | None:
-    """Parse and store every attachment; return (outcome, reason), or None when the mail is out of scope."""
-    problems = {p.origin: p for p in content.problems}
-    not_forms: list[int] = []
-    unrecognised: list[tuple[int, str]] = []
-    made = dups = fails = 0
-    for att in content.attachments:
-        problem = problems.get(att.origin or att.filename)
-        parsed = None if problem else _parse_guarded(att, ref_date, ctx, tag)
-        stored = dedup.record_attachment(session, pk, _attachment_in(att, parsed))
-        # A file seen before is a duplicate only if it gave forms: a logo or photo sent again is no resend, and
-        # the same broken file sent again is still broken, so it is a failure staff must see again.
-        if stored.duplicate_of is not None and parsed is not None and parsed.ok:
-            dups += 1
-            log.info("%s: attachment %r duplicates attachment %s", tag, att.filename, stored.duplicate_of)
-            continue
-        if stored.duplicate_of is not None and parsed is not None and parsed.failure is not None:
-            parsed = replace(parsed, failure=replace(
-                parsed.failure, detail=f"与此前收到的附件完全相同，仍无法解析；{parsed.failure.detail}"))
-        if problem:
-            kind = problem.kind
-            failures.record_failure(session, pk, stored.attachment_pk, kind.value, kind.message,
-                                    f"{att.origin}: {problem.detail}" if problem.detail else att.origin)
-            fails += 1
-            continue
-        assert parsed is not None
-        if parsed.failure is not None:
-            if parsed.failure.kind == FailureKind.NOT_A_FORM:
-                not_forms.append(stored.attachment_pk)
-                continue
-            if parsed.failure.kind == FailureKind.UNSUPPORTED_FORMAT or parsed.detected_format == "unknown":
-                # A .txt, an empty or unknown file: only a failure when the mail gave nothing else (see _no_form).
-                unrecognised.append((stored.attachment_pk, parsed.failure.detail))
-                continue
-            kind = parsed.failure.kind
-            failures.record_failure(session, pk, stored.attachment_pk, kind.value, kind.message, parsed.failure.detail)
-            log.info("%s: attachment %r failed: %s", tag, att.filename, kind.value)
-            fails += 1
-            continue
-        for form in parsed.forms:
-            res = dedup.record_form(session, pk, stored.attachment_pk, form_in(form), correction)
-            log.info("%s: %r -> %s (report %s v%s)", tag, form.org_name, res.outcome, res.report_pk, res.version_no)
-            if res.outcome == "new_report":
-                counts.new_reports += 1
-                made += 1
-            elif res.outcome == "new_version":
-                counts.new_versions += 1
-                made += 1
-            else:
-                dups += 1
-
-    if made == 0 and dups == 0 and fails == 0:
-        return _no_form(session, pk, content, not_forms, unrecognised, counts, tag)
-    counts.duplicates += dups
-    counts.failures += fails
-    kinds = [k for k, n in (("report", made), ("duplicate", dups), ("failure", fails)) if n]
-    outcome = kinds[0] if len(kinds) == 1 else "mixed"
-    messages.set_message_outcome(session, pk, outcome)
-    return outcome, ""
-
-
-def _parse_guarded(att: Attachment, ref_date: date, ctx: PipelineContext, tag: str) -> ParseResult:
-    """parse() never raises by contract; should a bug make it, that attachment alone becomes internal_error."""
-    try:
-        return parse(att.data, att.filename, ref_date, soffice=ctx.soffice, timeout=ctx.parse_timeout)
-    except Exception as exc:
-        log.exception("%s: parsing %r crashed; recorded as internal_error", tag, att.filename)
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return ParseResult(failure=Failure(FailureKind.INTERNAL_ERROR, detail))
-
-
-def _no_form(
-    session: Session,
-    pk: int,
-    content: MailContent,
-    not_forms: list[int],
-    unrecognised: list[tuple[int, str]],
-    counts: Counts,
-    tag: str,
-) -> tuple[str, str] | None:
-    """Nothing parsed: a cloud link, a missing attachment, attachments without a form, or out of scope.
-
-    Files of a format nobody can read (.txt, .html, unknown binaries) are a failure only in a mail about the
-    campaign: in any other mail they are that mail's business, and the mail is out of scope.
+    A failure that persists stays open, unchanged (Processed.reason then names the kind it still gives).
     """
-    if content.cloud_links:
-        kind = FailureKind.CLOUD_ATTACHMENT
-        detail = "\n".join(content.cloud_links)
-        attachment_pk: int | None = None
-    elif not classify.mentions_campaign(content):
-        return None
-    elif unrecognised:
-        kind = FailureKind.UNSUPPORTED_FORMAT
-        for attachment_pk, detail in unrecognised:
-            failures.record_failure(session, pk, attachment_pk, kind.value, kind.message, detail)
-        messages.set_message_outcome(session, pk, "failure", kind.value)
-        counts.failures += len(unrecognised)
-        log.info("%s: failure %s (%s attachments)", tag, kind.value, len(unrecognised))
-        return "failure", kind.value
-    elif not_forms:
-        kind, detail, attachment_pk = FailureKind.NOT_A_FORM, "", not_forms[0]
-    else:
-        kind, detail, attachment_pk = FailureKind.NO_ATTACHMENT, "", None
-    failures.record_failure(session, pk, attachment_pk, kind.value, kind.message, detail)
-    messages.set_message_outcome(session, pk, "failure", kind.value)
-    counts.failures += 1
-    log.info("%s: failure %s", tag, kind.value)
-    return "failure", kind.value
-
-
-def own_addresses(*addresses: str) -> frozenset[str]:
-    """Our own addresses, lower-cased, for recognising our digests coming back."""
-    return frozenset(a.strip().lower() for a in addresses if a and "@" in a)
+    assert item.attachment is not None
+    raw = RawMessage(account=ctx.account, folder="", uidvalidity=0, uid=0, raw=b"")
+    with session_factory() as session, session.begin():
+        state = MessageState(raw=raw, session=session, ctx=ctx, message_pk=item.message_pk,
+                             received_at=item.received_at, correction=item.correction, reparsing=item.failure_id)
+        state.work = [AttachmentWork(item.attachment, pk=item.attachment.pk)]
+        done = run_steps(state, start=steps.parse)
+        if state.still_failing is not None:
+            return done
+        found = done.counts.new_reports + done.counts.new_versions + done.counts.duplicates
+        failures.close_failure_by_reparse(session, item.failure_id, f"重新解析成功：{found} 份情况表")
+        return done

@@ -13,7 +13,7 @@ from core.settings import Settings
 from ingest import files
 from ingest.imap import Mailbox, open_mailbox
 from ingest.imap_errors import FolderMissing, MailboxError
-from ingest.pipeline import Counts, PipelineContext, own_addresses, process_message
+from ingest.pipeline import Counts, PipelineContext, process_message
 from store import events, locks, messages
 from store.session import SessionFactory, engine_of
 
@@ -35,6 +35,11 @@ class PollSummary:
     folders: dict[str, Counts] = field(default_factory=dict)
     skipped_locked: bool = False
     errors: list[str] = field(default_factory=list)
+
+
+def own_addresses(*addresses: str) -> frozenset[str]:
+    """Our own addresses, lower-cased, for recognising our digests coming back."""
+    return frozenset(a.strip().lower() for a in addresses if a and "@" in a)
 
 
 def context_for(settings: Settings, account: str) -> PipelineContext:

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 
 from store.errors import NotFound
 from store.models import AttachmentRow, Duplicate, FailureRecord, Message, ReportVersion
-from store.records import MessageOutcome
+from store.records import MessageAudit
 
 
-def message_outcome(session: Session, message_pk: int) -> MessageOutcome:
+def message_outcome(session: Session, message_pk: int) -> MessageAudit:
     """Everything the store knows became of one message (NotFound for a bad pk)."""
     msg = session.get(Message, message_pk)
     if msg is None:
@@ -31,7 +31,7 @@ def message_outcome(session: Session, message_pk: int) -> MessageOutcome:
         select(AttachmentRow.id, AttachmentRow.filename, AttachmentRow.sha256)
         .where(AttachmentRow.message_id == message_pk).order_by(AttachmentRow.id)
     ).all()
-    return MessageOutcome(
+    return MessageAudit(
         message_pk=message_pk,
         outcome=msg.outcome,
         reason=msg.outcome_reason,

@@ -5,17 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import unicodedata
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.vocab import DuplicateKind, FormOutcome
 from store.blobs import put_blob
 from store.errors import NotFound, StoreError
 from store.models import AttachmentRow, Duplicate, Message, Report, ReportVersion, utcnow
-from store.records import AttachmentIn, AttachmentResult, FormIn, FormResult
-from store.text import clean_text
+from store.records import AttachmentFields, AttachmentResult, FormFields, FormResult
+from store.text import clean_text, match_key
 
 log = logging.getLogger(__name__)
 
@@ -23,20 +23,20 @@ _RETRIES = 5
 
 
 def normalise_text(value: str) -> str:
-    """The comparison key of a text: NFKC, white space folded away (spacing in Chinese text carries nothing)."""
-    return "".join(unicodedata.normalize("NFKC", clean_text(value)).split())
+    """The comparison key of a text: NFKC, no format characters (zero-width, BOM, bidi), no white space."""
+    return match_key(value)
 
 
 def normalise_org(name: str) -> str:
-    """The key two spellings of one organisation share: NFKC, no white space at all, case-folded."""
-    return "".join(unicodedata.normalize("NFKC", clean_text(name)).split()).casefold()
+    """The key two spellings of one organisation share: normalise_text, case-folded."""
+    return match_key(name).casefold()
 
 
 def _normalise_agenda(agenda: tuple[str, ...] | list[str]) -> list[str]:
     return [item for item in (normalise_text(a) for a in agenda) if item]
 
 
-def form_fingerprint(form: FormIn) -> str:
+def form_fingerprint(form: FormFields) -> str:
     """sha256 of the normalised content: organisation, headcount, agenda, summary, contact person and phone."""
     headcount = str(form.headcount) if form.headcount is not None else normalise_text(form.headcount_text)
     content = [
@@ -50,7 +50,9 @@ def form_fingerprint(form: FormIn) -> str:
     return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def record_attachment(session: Session, message_pk: int, a: AttachmentIn) -> AttachmentResult:
+def record_attachment(
+    session: Session, message_pk: int, a: AttachmentFields, detected_format: str = ""
+) -> AttachmentResult:
     """Ladder step 3: store the file (always); the same sha256 from an earlier message makes it a duplicate."""
     digest = put_blob(session, a.data)
     if a.sha256 and a.sha256.lower() != digest:
@@ -66,7 +68,7 @@ def record_attachment(session: Session, message_pk: int, a: AttachmentIn) -> Att
         message_id=message_pk,
         filename=clean_text(a.filename),
         content_type=clean_text(a.content_type)[:255],
-        detected_format=clean_text(a.detected_format)[:40],
+        detected_format=clean_text(detected_format)[:40],
         size=len(a.data),
         sha256=digest,
         origin=clean_text(a.origin),
@@ -76,7 +78,7 @@ def record_attachment(session: Session, message_pk: int, a: AttachmentIn) -> Att
     session.add(row)
     session.flush()
     if earlier is not None:
-        session.add(Duplicate(kind="attachment", message_id=message_pk, attachment_id=row.id,
+        session.add(Duplicate(kind=DuplicateKind.ATTACHMENT, message_id=message_pk, attachment_id=row.id,
                               of_attachment_id=earlier[0], of_message_id=earlier[1], recorded_at=utcnow()))
         session.flush()
         log.info("attachment %r of message pk=%s repeats attachment pk=%s", row.filename, message_pk, earlier[0])
@@ -86,13 +88,35 @@ def record_attachment(session: Session, message_pk: int, a: AttachmentIn) -> Att
 def _record_duplicate_form(
     session: Session, message_pk: int, attachment_pk: int | None, version: ReportVersion
 ) -> FormResult:
-    session.add(Duplicate(kind="form", message_id=message_pk, attachment_id=attachment_pk,
+    """The form repeats a stored version: record that, and let the version keep the earliest receipt time of its
+    content (a resend processed before the original, an import in another order), so `late` is judged by it."""
+    session.add(Duplicate(kind=DuplicateKind.FORM, message_id=message_pk, attachment_id=attachment_pk,
                           of_version_id=version.id, of_message_id=version.message_id,
                           of_attachment_id=version.attachment_id, recorded_at=utcnow()))
+    received_at = session.scalar(select(Message.received_at).where(Message.id == message_pk))
+    if received_at is not None and received_at < version.received_at:
+        log.info("report %s version %s: content first received %s (was %s)", version.report_id,
+                 version.version_no, received_at.isoformat(), version.received_at.isoformat())
+        version.received_at = received_at
     session.flush()
     log.info("form in message pk=%s repeats report %s version %s", message_pk, version.report_id, version.version_no)
-    return FormResult(outcome="duplicate_form", report_pk=version.report_id, version_pk=version.id,
+    return FormResult(outcome=FormOutcome.DUPLICATE_FORM, report_pk=version.report_id, version_pk=version.id,
                       version_no=version.version_no)
+
+
+def record_repeated_attachment(
+    session: Session, message_pk: int, attachment_pk: int, earlier_attachment_pk: int
+) -> list[FormResult]:
+    """A file received before (same bytes) is the forms it gave then: each is recorded as a duplicate form here
+    (the earliest receipt time kept, see _record_duplicate_form). Empty when no copy of the file gave a form
+    (it failed then, say), so the caller records this copy's forms the usual way."""
+    sha = session.scalar(select(AttachmentRow.sha256).where(AttachmentRow.id == earlier_attachment_pk))
+    copies = select(AttachmentRow.id).where(AttachmentRow.sha256 == sha, AttachmentRow.message_id != message_pk)
+    versions = session.scalars(
+        select(ReportVersion).where(ReportVersion.attachment_id.in_(copies)).order_by(ReportVersion.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    return [_record_duplicate_form(session, message_pk, attachment_pk, v) for v in versions]
 
 
 def _pick_report(session: Session, org_key: str, agenda: list[str], correction: bool) -> Report | None:
@@ -122,7 +146,8 @@ def _pick_report(session: Session, org_key: str, agenda: list[str], correction: 
 
 
 def _insert_version(
-    session: Session, message_pk: int, attachment_pk: int | None, form: FormIn, correction: bool, fingerprint: str
+    session: Session, message_pk: int, attachment_pk: int | None, form: FormFields, correction: bool,
+    fingerprint: str,
 ) -> FormResult:
     received_at = session.scalar(select(Message.received_at).where(Message.id == message_pk))
     if received_at is None:
@@ -135,9 +160,9 @@ def _insert_version(
         report = Report(org_key=org_key, current_version=1, created_at=now, updated_at=now)
         session.add(report)
         session.flush()
-        version_no, outcome = 1, "new_report"
+        version_no, outcome = 1, FormOutcome.NEW_REPORT
     else:
-        version_no, outcome = report.current_version + 1, "new_version"
+        version_no, outcome = report.current_version + 1, FormOutcome.NEW_VERSION
         report.current_version = version_no
         report.updated_at = now
     version = ReportVersion(
@@ -172,7 +197,7 @@ def _version_with(session: Session, fingerprint: str) -> ReportVersion | None:
 
 
 def record_form(
-    session: Session, message_pk: int, attachment_pk: int | None, form: FormIn, correction: bool
+    session: Session, message_pk: int, attachment_pk: int | None, form: FormFields, correction: bool
 ) -> FormResult:
     """Ladder steps 4-5: a duplicate of any stored version, a new version of a report, or a new report.
 
@@ -194,16 +219,3 @@ def record_form(
                      type(exc.orig).__name__)
     detail = " ".join(str(last_error.orig).split()) if last_error is not None else ""
     raise StoreError(f"message pk={message_pk}: could not record the form after {_RETRIES} attempts: {detail}")
-
-
-def count_versions(session: Session, report_pk: int) -> int:
-    """How many versions a report has."""
-    return int(session.scalar(select(func.count(ReportVersion.id)).where(ReportVersion.report_id == report_pk)) or 0)
-
-
-CORRECTION_WORDS = ("更正", "修改", "修正", "重新报送", "重报", "补充")
-
-
-def mentions_correction(*texts: str) -> bool:
-    """Does a subject or body say it corrects an earlier report (更正, 修改, 修正, 重新报送, 重报, 补充)?"""
-    return any(word in unicodedata.normalize("NFKC", clean_text(t)) for t in texts for word in CORRECTION_WORDS)

@@ -1,4 +1,4 @@
-"""What happened around the reports: ignored mail, poll runs and digest runs."""
+"""What happened around the reports: poll runs and digest runs."""
 
 from __future__ import annotations
 
@@ -9,28 +9,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.errors import NotFound
-from store.models import DigestRunRecord, Message, PollRun
+from store.models import DigestRunRecord, PollRun
 from store.records import DigestRun, PollRecord
 from store.text import clean_text, clip
 
 log = logging.getLogger(__name__)
-
-IGNORE_REASONS = frozenset({"auto_reply", "bounce", "own_digest", "mailing_list", "out_of_scope"})
-
-
-def record_ignored(session: Session, message_pk: int, reason: str) -> None:
-    """Mark a message ignored, and why: auto_reply, bounce, own_digest, mailing_list or out_of_scope."""
-    if reason not in IGNORE_REASONS:
-        raise ValueError(f"unknown ignore reason {reason!r}; expected one of {sorted(IGNORE_REASONS)}")
-    row = session.get(Message, message_pk)
-    if row is None:
-        raise NotFound(f"no message with pk {message_pk}")
-    row.outcome = "ignored"
-    row.outcome_reason = reason
-    session.flush()
-    log.info("message %s (pk=%s) ignored: %s", row.message_id or row.uid, message_pk, reason)
-
 
 def record_poll(
     session: Session,

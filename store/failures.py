@@ -8,28 +8,30 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from core.vocab import FailureKind, FailureStatus
 from store.blobs import get_blob
 from store.errors import NotFound
 from store.models import AttachmentRow, FailureRecord, Message, utcnow
-from store.records import FailureRow, ReparseItem
-from store.text import clean_text, format_sender
+from store.records import FailureRow, ReparseItem, StoredAttachment
+from store.text import clean_text, clip, format_sender
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("open", "resolved", "ignored")
+_DETAIL_KEPT = 20_000  # a traceback or a server's answer, not a 10 MB header echoed back
 
 
 def record_failure(
-    session: Session, message_pk: int, attachment_pk: int | None, kind: str, message: str, detail: str
+    session: Session, message_pk: int, attachment_pk: int | None, kind: FailureKind, detail: str = ""
 ) -> int:
-    """Store an open failure (kind code, Chinese staff message, technical detail); return its id."""
+    """Store an open failure (its kind, the kind's Chinese staff message, technical detail); return its id."""
+    kind = FailureKind(kind)
     row = FailureRecord(
         message_id=message_pk,
         attachment_id=attachment_pk,
-        kind=clean_text(kind)[:40],
-        message=clean_text(message),
-        detail=clean_text(detail),
-        status="open",
+        kind=kind.value,
+        message=kind.message,
+        detail=clip(detail, _DETAIL_KEPT),
+        status=FailureStatus.OPEN,
         resolved_by="",
         note="",
         created_at=utcnow(),
@@ -40,12 +42,25 @@ def record_failure(
     return row.id
 
 
+def record_unstorable(session: Session, location: str, detail: str) -> int:
+    """A mail that could not be stored at all: an open failure that says where it is in the mailbox."""
+    row = FailureRecord(
+        message_id=None, attachment_id=None, location=clip(location, 2000), kind=FailureKind.UNSTORABLE.value,
+        message=FailureKind.UNSTORABLE.message, detail=clip(detail, _DETAIL_KEPT), status=FailureStatus.OPEN,
+        resolved_by="", note="", created_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    log.error("unstorable mail at %s recorded as failure %s", location, row.id)
+    return row.id
+
+
 def select_failures(session: Session, *where: ColumnElement[bool]) -> list[FailureRow]:
     """Failures matching the conditions (on failures, messages or attachments), oldest first."""
     stmt = (
         select(FailureRecord, Message.sender_name, Message.sender_address, Message.subject, Message.received_at,
                AttachmentRow.filename)
-        .join(Message, Message.id == FailureRecord.message_id)
+        .outerjoin(Message, Message.id == FailureRecord.message_id)
         .outerjoin(AttachmentRow, AttachmentRow.id == FailureRecord.attachment_id)
         .where(*where)
         .order_by(FailureRecord.id)
@@ -57,16 +72,17 @@ def select_failures(session: Session, *where: ColumnElement[bool]) -> list[Failu
             kind=f.kind,
             message=f.message,
             status=f.status,
-            sender=format_sender(sender_name, sender_address),
-            subject=subject,
+            sender=format_sender(sender_name or "", sender_address or ""),
+            subject=subject or "",
             filename=filename or "",
-            received_at=received_at,
+            received_at=received_at or f.created_at,
             detail=f.detail,
             note=f.note,
             resolved_by=f.resolved_by,
             resolved_at=f.resolved_at,
             message_pk=f.message_id,
             attachment_pk=f.attachment_id,
+            location=f.location,
         ))
     return rows
 
@@ -75,7 +91,7 @@ def list_failures(session: Session, include_closed: bool = False) -> list[Failur
     """Failures, oldest first: open ones, or with include_closed also resolved and ignored ones."""
     if include_closed:
         return select_failures(session)
-    return select_failures(session, FailureRecord.status == "open")
+    return select_failures(session, FailureRecord.status == FailureStatus.OPEN)
 
 
 def get_failure(session: Session, failure_id: int) -> FailureRow | None:
@@ -83,14 +99,13 @@ def get_failure(session: Session, failure_id: int) -> FailureRow | None:
     return rows[0] if rows else None
 
 
-def _close(session: Session, failure_id: int, status: str, note: str, by: str) -> None:
+def _close(session: Session, failure_id: int, status: FailureStatus, note: str, by: str) -> None:
     row = session.get(FailureRecord, failure_id)
     if row is None:
         raise NotFound(f"no failure with id {failure_id}")
     text = clean_text(note)
-    if row.status != "open" and row.note:  # closed before: keep what was said then, nothing is lost
-        before = {"resolved": "已解决", "ignored": "已忽略"}.get(row.status, row.status)
-        text = f"{text}（此前{before}：{row.note}）"
+    if row.status != FailureStatus.OPEN and row.note:  # closed before: keep what was said then, nothing is lost
+        text = f"{text}（此前{FailureStatus(row.status).label}：{row.note}）"
     row.status = status
     row.note = text
     row.resolved_by = clean_text(by)[:100]
@@ -101,49 +116,51 @@ def _close(session: Session, failure_id: int, status: str, note: str, by: str) -
 
 def resolve_failure(session: Session, failure_id: int, note: str, by: str = "cli") -> None:
     """Mark a failure resolved (the branch resent, staff phoned ...), with a note; NotFound for a bad id."""
-    _close(session, failure_id, "resolved", note, by)
+    _close(session, failure_id, FailureStatus.RESOLVED, note, by)
 
 
 def ignore_failure(session: Session, failure_id: int, note: str, by: str = "cli") -> None:
     """Mark a failure ignored (nothing to do), with a note; NotFound for a bad id."""
-    _close(session, failure_id, "ignored", note, by)
+    _close(session, failure_id, FailureStatus.IGNORED, note, by)
 
 
 def close_failure_by_reparse(session: Session, failure_id: int, note: str) -> None:
     """A reparse turned the failed attachment into a form: resolved, by "reparse"."""
-    _close(session, failure_id, "resolved", note, "reparse")
+    _close(session, failure_id, FailureStatus.RESOLVED, note, "reparse")
 
 
 def failures_to_reparse(session: Session, ids: Sequence[int] | None) -> list[ReparseItem]:
-    """The stored attachments of these failures (any status), or of every open failure when ids is None.
+    """These failures (any status), or every open failure when ids is None, with what a reparse needs.
 
-    Failures without an attachment (no_attachment, cloud_attachment) have nothing to parse and are left out.
+    Only failures that can be handled again: a stored attachment, or a whole mail shunted as internal_error.
+    Those caused by the mail itself (no_attachment, cloud_attachment ...) and unstorable mails are left out.
     Raises NotFound for an id that does not exist.
     """
     stmt = (
-        select(FailureRecord.id, FailureRecord.message_id, FailureRecord.attachment_id, AttachmentRow.filename,
-               AttachmentRow.content_type, AttachmentRow.sha256, Message.correction, Message.received_at)
+        select(FailureRecord.id, FailureRecord.message_id, FailureRecord.kind, FailureRecord.status,
+               Message.correction, Message.received_at, AttachmentRow)
         .join(Message, Message.id == FailureRecord.message_id)
         .outerjoin(AttachmentRow, AttachmentRow.id == FailureRecord.attachment_id)
         .order_by(FailureRecord.id)
     )
     if ids is None:
-        stmt = stmt.where(FailureRecord.status == "open")
+        stmt = stmt.where(FailureRecord.status == FailureStatus.OPEN)
     else:
-        wanted = set(ids)
-        stmt = stmt.where(FailureRecord.id.in_(wanted))
+        stmt = stmt.where(FailureRecord.id.in_(set(ids)))
     rows = session.execute(stmt).all()
     if ids is not None:
-        missing = sorted(set(ids) - {r[0] for r in rows})
+        known = set(session.scalars(select(FailureRecord.id).where(FailureRecord.id.in_(set(ids)))))
+        missing = sorted(set(ids) - known)
         if missing:
             raise NotFound(f"no failure with id {', '.join(str(i) for i in missing)}")
     items: list[ReparseItem] = []
-    for failure_id, message_pk, attachment_pk, filename, content_type, sha, correction, received_at in rows:
-        if attachment_pk is None:
+    for failure_id, message_pk, kind, status, correction, received_at, att in rows:
+        if att is None and kind != FailureKind.INTERNAL_ERROR:
             continue
-        items.append(ReparseItem(
-            failure_id=failure_id, message_pk=message_pk, attachment_pk=attachment_pk, filename=filename,
-            content_type=content_type, data=get_blob(session, sha), correction=bool(correction),
-            received_at=received_at,
-        ))
+        stored = None if att is None else StoredAttachment(
+            pk=att.id, filename=att.filename, content_type=att.content_type, data=get_blob(session, att.sha256),
+            sha256=att.sha256, origin=att.origin)
+        items.append(ReparseItem(failure_id=failure_id, kind=FailureKind(kind), status=FailureStatus(status),
+                                 message_pk=message_pk or 0, attachment=stored, correction=bool(correction),
+                                 received_at=received_at))
     return items

@@ -120,6 +120,9 @@ class Message(Base):
     received_at: Mapped[datetime]
     raw_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
     raw_size: Mapped[int] = mapped_column(Integer)
+    # What the mail says (its files, else its subject and text): a reused Message-ID is the same mail only if
+    # the raw bytes or this agree.
+    content_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
     correction: Mapped[bool] = mapped_column(Boolean, default=False)
     outcome: Mapped[str] = mapped_column(String(20), default="pending")
     outcome_reason: Mapped[str] = mapped_column(Text, default="")
@@ -206,14 +209,19 @@ class Duplicate(Base):
 
 
 class FailureRecord(Base):
-    """Why a message or an attachment gave no report, and what staff did about it."""
+    """Why a message or an attachment gave no report, and what staff did about it.
+
+    message_id is empty only for a mail that could not be stored at all (kind unstorable): location then says
+    where it is in the mailbox (account, folder, UIDVALIDITY, UID) so a person can find it there.
+    """
 
     __tablename__ = "failures"
     __table_args__ = (Index("ix_failures_status", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    location: Mapped[str] = mapped_column(Text, default="", server_default="")
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[str] = mapped_column(Text, default="")

@@ -234,7 +234,7 @@ def _duplicates(
     for (kind, sender_name, sender_address, subject, received_at, filename, e_subject, e_received, e_sender,
          e_filename, org_name, version_no, message_pk, outcome, was_form, attachment_pk) in rows:
         if kind == "attachment" and (message_pk, attachment_pk) in read_as_form:
-            continue  # the same file's form duplicate says more
+            continue  # the same file's form duplicate says more: which report, which version
         if not _shown(kind, message_pk, outcome, bool(was_form), whole_mail, shown):
             continue
         shown.add(message_pk)

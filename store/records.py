@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
+
+from core.vocab import FailureKind, FailureStatus, FormOutcome
 
 
 # ---- handed in -------------------------------------------------------------------------------------------
@@ -26,33 +29,45 @@ class MessageIn:
     received_at: datetime
     raw: bytes
     correction: bool = False  # the subject or body says it corrects an earlier report (更正, 修改, 重报 ...)
+    content_sha256: str = ""  # what the mail says (its files, else subject and text); see messages.record_message
 
 
-@dataclass(frozen=True)
-class AttachmentIn:
-    """One file found in a message, with the bytes, so it can be parsed again later."""
+class AttachmentFields(Protocol):
+    """One file found in a message, with its bytes, as the store takes it (ingest's Attachment fits)."""
 
-    filename: str
-    content_type: str
-    detected_format: str
-    data: bytes
-    sha256: str
-    origin: str = ""
+    @property
+    def filename(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def origin(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class FormIn:
-    """One parsed 情况表, as plain values."""
+class FormFields(Protocol):
+    """One parsed 情况表 as the store takes it (the parsers' ParsedForm fits; the store never imports it)."""
 
-    org_name: str
-    headcount: int | None
-    headcount_text: str
-    agenda: tuple[str, ...]
-    summary: str
-    contact_person: str
-    contact_phone: str
-    activity_date: date | None
-    warnings: tuple[str, ...] = ()
+    @property
+    def org_name(self) -> str: ...
+    @property
+    def headcount(self) -> int | None: ...
+    @property
+    def headcount_text(self) -> str: ...
+    @property
+    def agenda(self) -> tuple[str, ...]: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def contact_person(self) -> str: ...
+    @property
+    def contact_phone(self) -> str: ...
+    @property
+    def activity_date(self) -> date | None: ...
+    @property
+    def warnings(self) -> tuple[str, ...]: ...
 
 
 # ---- handed back by the writers ----------------------------------------------------------------------------
@@ -70,7 +85,7 @@ class AttachmentResult:
 
 @dataclass(frozen=True)
 class FormResult:
-    outcome: str  # "new_report" | "new_version" | "duplicate_form"
+    outcome: FormOutcome
     report_pk: int
     version_pk: int  # the new version, or for a duplicate the version it duplicates
     version_no: int
@@ -114,20 +129,32 @@ class FailureRow:
     note: str = ""
     resolved_by: str = ""
     resolved_at: datetime | None = None
-    message_pk: int = 0
+    message_pk: int | None = None
     attachment_pk: int | None = None
+    location: str = ""  # where an unstorable mail is in the mailbox (it has no message_pk)
+
+
+@dataclass(frozen=True)
+class StoredAttachment:
+    """An attachment read back from the store, bytes included (it fits AttachmentFields)."""
+
+    pk: int
+    filename: str
+    content_type: str
+    data: bytes
+    sha256: str
+    origin: str
 
 
 @dataclass(frozen=True)
 class ReparseItem:
-    """A failed attachment to parse again, with what the pipeline needs to record the result."""
+    """A failure to handle again: its stored attachment, or None when the failure is the whole mail's."""
 
     failure_id: int
+    kind: FailureKind
+    status: FailureStatus
     message_pk: int
-    attachment_pk: int
-    filename: str
-    content_type: str
-    data: bytes
+    attachment: StoredAttachment | None
     correction: bool
     received_at: datetime
 
@@ -159,7 +186,7 @@ class DigestRun:
 
 
 @dataclass(frozen=True)
-class MessageOutcome:
+class MessageAudit:
     """The audit of one message: what became of it and of everything in it."""
 
     message_pk: int

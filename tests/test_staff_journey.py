@@ -79,7 +79,7 @@ def test_importing_corpus_and_samples_gives_consistent_reports_failures_digest_e
     _run(env, "digest", "--dry-run", "--date", "2020-06-03", "--out", str(out))
     text = _digest_text(out / "digest-2020-06-03.eml")
     assert "新收情况表 1 份" in text and "重复报送 1 份已自动忽略" in text
-    assert "与 6月3日 1069235418@qq.com 发来的附件" in text
+    assert "与 6月3日 收到的「姑苏区老干部局机关离退休党支部」情况表（第1版）内容相同" in text
     _run(env, "digest", "--dry-run", "--date", "2020-05-16", "--out", str(out))
     text = _digest_text(out / "digest-2020-05-16.eml")
     assert "更正 1 份" in text and "苏州市财政局离退休干部党支部（第 2 版" in text and "人数：23 → 25" in text

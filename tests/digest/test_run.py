@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from core.settings import Settings
+from core.vocab import FailureKind
 from digest.run import MAX_CATCH_UP_DAYS, due_days, run_digest
 from mailout.send import DigestSendError
 from store.dedup import record_attachment, record_form
@@ -44,7 +45,7 @@ def seed_day(factory: SessionFactory) -> None:
                             sender_name="李梅", sender_address="limei@example.cn")
         bad = record_message(session, bad_in)
         bad_att = record_attachment(session, bad.message_pk, attachment_in(b"\xd0\xcf\x11\xe0 encrypted", "加密.docx"))
-        record_failure(session, bad.message_pk, bad_att.attachment_pk, "encrypted", "附件已加密", "EncryptionInfo")
+        record_failure(session, bad.message_pk, bad_att.attachment_pk, FailureKind.ENCRYPTED, "EncryptionInfo")
         record_poll(session, "szlgbjdjc@163.com", "INBOX", MORNING_AFTER - timedelta(minutes=3),
                     MORNING_AFTER - timedelta(minutes=2), True, "", {"fetched": 0})
         session.commit()

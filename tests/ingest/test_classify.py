@@ -75,3 +75,10 @@ def test_correction_words_in_subject_or_body_set_the_flag() -> None:
                           ("情况表", "补充两张照片"), ("修改后的情况表", ""), ("情况表修正版", "")):
         assert is_correction(mime.extract(branch_mail(subject=subject, body=body))), (subject, body)
     assert not is_correction(mime.extract(branch_mail(subject="情况表", body="请查收")))
+
+
+def test_every_correction_word_in_simplified_or_traditional_characters_sets_the_flag() -> None:
+    from ingest.classify import CORRECTION_WORDS
+
+    for word in CORRECTION_WORDS:
+        assert is_correction(mime.extract(branch_mail(subject=f"第一党支部情况表（{word}）"))), word

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-import ingest.pipeline as pipeline_module
+from core.vocab import FailureKind
 from ingest.model import RawMessage
-from ingest.pipeline import MessageOutcome, PipelineContext, process_message
+from ingest.pipeline import PipelineContext, Processed, process_message
 from ingest.reparse import reparse
+from parsers.model import Failure, ParsedForm, ParseResult
 from store import failures as store_failures
 from store import messages, queries
 from store.session import SessionFactory
@@ -28,20 +30,20 @@ def ctx() -> PipelineContext:
 
 
 @pytest.fixture
-def feed(session_factory: SessionFactory, ctx: PipelineContext) -> Callable[..., MessageOutcome]:
+def feed(session_factory: SessionFactory, ctx: PipelineContext) -> Callable[..., Processed]:
     """Process raw bytes as the next UID of INBOX; returns what the message became."""
     state = {"uid": 0}
 
-    def _feed(raw: bytes, uid: int | None = None) -> MessageOutcome:
+    def _feed(raw: bytes, uid: int | None = None, context: PipelineContext = ctx) -> Processed:
         state["uid"] = uid if uid is not None else state["uid"] + 1
         message = RawMessage(ACCOUNT, "INBOX", 7, state["uid"], raw, datetime(2020, 5, 13, 2, 0, tzinfo=UTC))
-        return process_message(session_factory, message, ctx, sync_last_uid=True)
+        return process_message(session_factory, message, context, sync_last_uid=True)
 
     return _feed
 
 
 def test_a_mailed_docx_form_becomes_one_report_with_every_field(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+    feed: Callable[..., Processed], session_factory: SessionFactory
 ) -> None:
     out = feed(branch_mail(attachments=[("主题党日活动情况表.docx", form_docx(), DOCX)]))
     assert out.outcome == "report"
@@ -59,7 +61,7 @@ def test_a_mailed_docx_form_becomes_one_report_with_every_field(
     assert row.late is False
 
 
-def test_the_same_uid_twice_is_skipped_not_stored_again(feed: Callable[..., MessageOutcome]) -> None:
+def test_the_same_uid_twice_is_skipped_not_stored_again(feed: Callable[..., Processed]) -> None:
     raw = branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)])
     assert feed(raw, uid=5).outcome == "report"
     again = feed(raw, uid=5)
@@ -68,7 +70,7 @@ def test_the_same_uid_twice_is_skipped_not_stored_again(feed: Callable[..., Mess
 
 
 def test_the_same_message_id_under_a_new_uid_is_a_duplicate_message(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+    feed: Callable[..., Processed], session_factory: SessionFactory
 ) -> None:
     raw = branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)], message_id="<same@163.com>")
     feed(raw)
@@ -79,7 +81,7 @@ def test_the_same_message_id_under_a_new_uid_is_a_duplicate_message(
 
 
 def test_a_resend_with_the_same_attachment_bytes_is_a_duplicate_attachment(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+    feed: Callable[..., Processed], session_factory: SessionFactory
 ) -> None:
     data = form_docx()
     feed(branch_mail(attachments=[("情况表.docx", data, DOCX)]))
@@ -91,7 +93,7 @@ def test_a_resend_with_the_same_attachment_bytes_is_a_duplicate_attachment(
 
 
 def test_a_correction_mail_makes_a_new_version_of_the_same_report(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+    feed: Callable[..., Processed], session_factory: SessionFactory
 ) -> None:
     feed(branch_mail(attachments=[("情况表.docx", form_docx(headcount="25"), DOCX)]))
     corrected = form_docx(headcount="27")
@@ -103,7 +105,7 @@ def test_a_correction_mail_makes_a_new_version_of_the_same_report(
 
 
 def test_a_photo_beside_the_form_is_kept_and_is_no_failure(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+    feed: Callable[..., Processed], session_factory: SessionFactory
 ) -> None:
     out = feed(branch_mail(attachments=[
         ("情况表.docx", form_docx(), DOCX), ("活动照片1.png", png_photo(), "image/png"),
@@ -128,7 +130,7 @@ def test_a_photo_beside_the_form_is_kept_and_is_no_failure(
     ids=["no-attachment", "photo-only", "truncated-docx", "cloud-link"],
 )
 def test_a_mail_that_gives_no_form_becomes_one_failure_of_its_kind(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory, mail: bytes, kind: str
+    feed: Callable[..., Processed], session_factory: SessionFactory, mail: bytes, kind: str
 ) -> None:
     out = feed(mail)
     assert out.outcome == "failure"
@@ -140,7 +142,7 @@ def test_a_mail_that_gives_no_form_becomes_one_failure_of_its_kind(
 
 
 def test_the_same_broken_form_sent_again_is_a_failure_again_not_a_silent_duplicate(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+    feed: Callable[..., Processed], session_factory: SessionFactory
 ) -> None:
     broken = form_docx()[:2000]
     feed(branch_mail(attachments=[("情况表.docx", broken, DOCX)]))
@@ -152,17 +154,17 @@ def test_the_same_broken_form_sent_again_is_a_failure_again_not_a_silent_duplica
     assert "与此前收到的附件完全相同" in second.detail
 
 
-def test_an_empty_file_in_mail_about_something_else_is_no_failure(feed: Callable[..., MessageOutcome]) -> None:
+def test_an_empty_file_in_mail_about_something_else_is_no_failure(feed: Callable[..., Processed]) -> None:
     out = feed(branch_mail(subject="会议纪要", body="见附件", attachments=[("纪要.txt", b"", "text/plain")]))
     assert (out.outcome, out.reason) == ("ignored", "out_of_scope")
 
 
-def test_mail_about_something_else_is_ignored_as_out_of_scope(feed: Callable[..., MessageOutcome]) -> None:
+def test_mail_about_something_else_is_ignored_as_out_of_scope(feed: Callable[..., Processed]) -> None:
     out = feed(branch_mail(subject="周末聚餐通知", body="周六中午聚餐，请准时参加。"))
     assert (out.outcome, out.reason) == ("ignored", "out_of_scope")
 
 
-def test_an_auto_reply_is_ignored_not_a_failure(feed: Callable[..., MessageOutcome]) -> None:
+def test_an_auto_reply_is_ignored_not_a_failure(feed: Callable[..., Processed]) -> None:
     out = feed(branch_mail(
         subject="自动回复：主题党日活动情况表", body="您好，我已休假，返回后回复。",
         headers=[("Auto-Submitted", "auto-replied")],
@@ -170,42 +172,43 @@ def test_an_auto_reply_is_ignored_not_a_failure(feed: Callable[..., MessageOutco
     assert (out.outcome, out.reason) == ("ignored", "auto_reply")
 
 
-def test_a_bug_while_parsing_keeps_the_attachment_as_internal_error_and_reparse_recovers_it(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(*_a: object, **_k: object) -> object:
-        raise RuntimeError("bug in a parser")
+def _raising_parser(*_a: object, **_k: object) -> ParseResult:
+    raise RuntimeError("bug in a parser")
 
-    monkeypatch.setattr(pipeline_module, "parse", broken)
-    out = feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)]))
-    assert out.outcome == "failure"
-    monkeypatch.undo()
+
+def _form_the_database_refuses(*_a: object, **_k: object) -> ParseResult:
+    """A parser gone wrong: a headcount no database column holds, so recording the form raises in the store."""
+    form = ParsedForm("苏州市财政局离退休干部党支部", 10**30, "10**30", ("重温入党誓词",), "", "李华", "13913571234",
+                      None)
+    return ParseResult(forms=(form,), detected_format="docx")
+
+
+def test_a_bug_while_parsing_shunts_the_mail_as_internal_error_and_reparse_recovers_it(
+    feed: Callable[..., Processed], session_factory: SessionFactory, ctx: PipelineContext
+) -> None:
+    out = feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)]),
+               context=replace(ctx, parse=_raising_parser))
+    assert (out.outcome, out.reason) == ("failure", "internal_error")
     with session_factory() as session:
         (failure,) = store_failures.list_failures(session)
-    assert (failure.kind, failure.filename) == ("internal_error", "情况表.docx")
-    assert "bug in a parser" in failure.detail
-    summary = reparse(session_factory, None, PipelineContext(account=ACCOUNT))
+    assert failure.kind == "internal_error" and "bug in a parser" in failure.detail
+    summary = reparse(session_factory, None, ctx)
     assert (summary.fixed, summary.new_reports) == (1, 1)
 
 
-def test_a_bug_outside_the_parsers_shunts_the_whole_mail_with_its_raw_bytes_kept(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
+def test_a_step_that_raises_in_the_store_shunts_the_whole_mail_with_its_raw_bytes_kept(
+    feed: Callable[..., Processed], session_factory: SessionFactory, ctx: PipelineContext
 ) -> None:
-    def broken(*_a: object, **_k: object) -> object:
-        raise RuntimeError("bug in the dedup step")
-
-    monkeypatch.setattr(pipeline_module.dedup, "record_form", broken)
     raw = branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)])
-    out = feed(raw)
+    out = feed(raw, context=replace(ctx, parse=_form_the_database_refuses))
     assert (out.outcome, out.reason) == ("failure", "internal_error")
     assert out.message_pk is not None
-    monkeypatch.undo()
     with session_factory() as session:
         (failure,) = store_failures.list_failures(session)
         kept = messages.raw_message(session, out.message_pk)
-    assert failure.kind == "internal_error" and "bug in the dedup step" in failure.detail
+    assert failure.kind == "internal_error" and failure.detail
     assert kept == raw
-    summary = reparse(session_factory, None, PipelineContext(account=ACCOUNT))
+    summary = reparse(session_factory, None, ctx)
     assert (summary.fixed, summary.new_reports) == (1, 1)
     with session_factory() as session:
         assert store_failures.list_failures(session) == []
@@ -214,16 +217,12 @@ def test_a_bug_outside_the_parsers_shunts_the_whole_mail_with_its_raw_bytes_kept
 
 
 def test_reparse_turns_a_fixed_failure_into_a_report_and_resolves_it(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
+    feed: Callable[..., Processed], session_factory: SessionFactory, ctx: PipelineContext
 ) -> None:
-    from core.vocab import FailureKind
-    from parsers.model import Failure, ParseResult
+    def no_converter(*_a: object, **_k: object) -> ParseResult:
+        return ParseResult(failure=Failure(FailureKind.CONVERTER_MISSING))
 
-    monkeypatch.setattr(
-        pipeline_module, "parse", lambda *_a, **_k: ParseResult(failure=Failure(FailureKind.CONVERTER_MISSING))
-    )
-    feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)]))
-    monkeypatch.undo()
+    feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)]), context=replace(ctx, parse=no_converter))
     with session_factory() as session:
         (failure,) = store_failures.list_failures(session)
     assert failure.kind == "converter_missing"
@@ -247,7 +246,7 @@ def test_every_public_corpus_mail_ends_as_report_failure_or_ignored(
 
 
 def test_unreadable_files_in_a_mail_about_something_else_make_no_failure(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+    feed: Callable[..., Processed], session_factory: SessionFactory
 ) -> None:
     out = feed(branch_mail(
         subject="Fwd: meeting notes", body="see the attached notes and logs",
@@ -260,7 +259,7 @@ def test_unreadable_files_in_a_mail_about_something_else_make_no_failure(
 
 
 def test_an_unreadable_file_beside_a_good_form_is_no_failure(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+    feed: Callable[..., Processed], session_factory: SessionFactory
 ) -> None:
     out = feed(branch_mail(attachments=[
         ("情况表.docx", form_docx(), DOCX), ("活动说明.txt", "支部活动说明".encode() * 10, "text/plain"),
@@ -271,7 +270,7 @@ def test_an_unreadable_file_beside_a_good_form_is_no_failure(
 
 
 def test_an_unreadable_file_in_a_campaign_mail_without_a_form_is_an_unsupported_format_failure(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+    feed: Callable[..., Processed], session_factory: SessionFactory
 ) -> None:
     out = feed(branch_mail(attachments=[("主题党日情况表.txt", "党组织名称：某支部".encode() * 5, "text/plain")]))
     assert (out.outcome, out.reason) == ("failure", "unsupported_format")
@@ -281,7 +280,7 @@ def test_an_unreadable_file_in_a_campaign_mail_without_a_form_is_an_unsupported_
 
 
 def test_a_mail_received_twice_is_one_duplicate_in_the_digest_and_status(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+    feed: Callable[..., Processed], session_factory: SessionFactory
 ) -> None:
     raw = branch_mail(attachments=[("情况表.docx", form_docx(), DOCX), ("照片.png", png_photo(), "image/png")],
                       message_id="<twice@163.com>")
@@ -297,7 +296,7 @@ def test_a_mail_received_twice_is_one_duplicate_in_the_digest_and_status(
 
 
 def test_a_photo_sent_again_beside_a_new_form_is_no_duplicate_report_in_the_digest(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+    feed: Callable[..., Processed], session_factory: SessionFactory
 ) -> None:
     photo = png_photo()
     feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX), ("照片.png", photo, "image/png")]))
@@ -313,7 +312,7 @@ def test_a_photo_sent_again_beside_a_new_form_is_no_duplicate_report_in_the_dige
 
 
 def test_a_resent_form_file_is_shown_once_as_a_duplicate_of_that_form(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+    feed: Callable[..., Processed], session_factory: SessionFactory
 ) -> None:
     data = form_docx()
     feed(branch_mail(attachments=[("情况表.docx", data, DOCX)]))
@@ -322,11 +321,11 @@ def test_a_resent_form_file_is_shown_once_as_a_duplicate_of_that_form(
     with session_factory() as session:
         facts = queries.digest_facts(session, day, CST_ZONE)
     (dup,) = facts.duplicates
-    assert dup.kind == "attachment" and "情况表.docx" in dup.of_what
+    assert dup.kind == "form" and "「苏州市财政局离退休干部党支部」情况表（第1版）内容相同" in dup.of_what
 
 
 def test_an_unrelated_mail_repeating_an_earlier_text_file_is_ignored_not_a_duplicate(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory
+    feed: Callable[..., Processed], session_factory: SessionFactory
 ) -> None:
     notes = b"minutes of the meeting\n" * 20
     for subject in ("meeting notes", "meeting notes again"):
@@ -338,14 +337,10 @@ def test_an_unrelated_mail_repeating_an_earlier_text_file_is_ignored_not_a_dupli
 
 
 def test_a_report_recovered_by_reparse_is_announced_in_the_digest_of_the_reparse_day(
-    feed: Callable[..., MessageOutcome], session_factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
+    feed: Callable[..., Processed], session_factory: SessionFactory, ctx: PipelineContext
 ) -> None:
-    def broken(*_a: object, **_k: object) -> object:
-        raise RuntimeError("bug in a parser")
-
-    monkeypatch.setattr(pipeline_module, "parse", broken)
-    feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)]))  # arrives 2020-05-13, fails
-    monkeypatch.undo()
+    # arrives 2020-05-13, fails
+    feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)]), context=replace(ctx, parse=_raising_parser))
     with session_factory() as session:
         assert queries.digest_facts(session, datetime.now(CST_ZONE).date(), CST_ZONE).new_reports == ()
     summary = reparse(session_factory, None, PipelineContext(account=ACCOUNT))

@@ -153,15 +153,15 @@ def _poll_in_a_process_that_dies(settings: Settings, db_url: str, die_at: int) -
     script = textwrap.dedent(f"""
         import os, sys
         import ingest.pipeline as p
-        real = p._process
+        real = p.run_steps
         seen = []
-        def dying(session, raw, ctx):
-            out = real(session, raw, ctx)
-            seen.append(raw.uid)
+        def dying(state, start=None):
+            out = real(state) if start is None else real(state, start)
+            seen.append(state.raw.uid)
             if len(seen) == {die_at}:
                 os._exit(9)  # killed between fetch and commit: this message's transaction never commits
             return out
-        p._process = dying
+        p.run_steps = dying
         from cli import main
         main(["poll"])
     """)

@@ -7,18 +7,20 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from ingest.model import Attachment
+from parsers.model import ParsedForm
 from store.db import open_store
 from store.dedup import record_attachment, record_form
 from store.errors import AlreadyRecorded
 from store.messages import record_message
-from store.records import AttachmentIn, FormIn, MessageIn
+from store.records import MessageIn
 
 FORMS = 12
 BASE = datetime(2026, 5, 10, 2, 0, tzinfo=UTC)
 
 
-def shared_form(i: int) -> FormIn:
-    return FormIn(org_name=f"并发测试第{i}党支部", headcount=10 + i, headcount_text=f"{10 + i}人",
+def shared_form(i: int) -> ParsedForm:
+    return ParsedForm(org_name=f"并发测试第{i}党支部", headcount=10 + i, headcount_text=f"{10 + i}人",
                   agenda=("重温入党誓词", f"议程{i}"), summary=f"第{i}次活动。", contact_person="李四",
                   contact_phone=f"1390000{i:04d}", activity_date=date(2026, 5, 8))
 
@@ -31,10 +33,10 @@ def _message(i: int, folder: str, uid: int) -> MessageIn:
                      subject=f"form {i}", sent_at=None, received_at=BASE + timedelta(minutes=i), raw=raw)
 
 
-def _attachment(i: int, variant: str) -> AttachmentIn:
+def _attachment(i: int, variant: str) -> Attachment:
     data = f"PK-fake-docx-{i}-{variant}".encode() * 50
-    return AttachmentIn(filename=f"情况表{i}.docx", content_type="application/octet-stream",
-                        detected_format="docx", data=data, sha256=hashlib.sha256(data).hexdigest())
+    return Attachment(filename=f"情况表{i}.docx", content_type="application/octet-stream", data=data,
+                      sha256=hashlib.sha256(data).hexdigest())
 
 
 def ingest(url: str, worker: str, barrier: Any, results: Any) -> None:

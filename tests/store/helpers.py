@@ -12,7 +12,9 @@ from itertools import count
 
 from docx import Document
 
-from store.records import AttachmentIn, FormIn, MessageIn
+from ingest.model import Attachment
+from parsers.model import ParsedForm
+from store.records import MessageIn
 
 _uids = count(1)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -22,15 +24,15 @@ BASE_TIME = datetime(2026, 5, 10, 2, 30, tzinfo=UTC)  # 10:30 in Suzhou
 def form(org: str = "苏州市姑苏区离退休干部第一党支部", headcount: int | None = 23,
          agenda: tuple[str, ...] = ("重温入党誓词", "学习党章"), summary: str = "组织老党员参观革命旧址。",
          person: str = "王建国", phone: str = "13912345678", activity: date | None = date(2026, 5, 8),
-         headcount_text: str | None = None) -> FormIn:
-    return FormIn(org_name=org, headcount=headcount,
+         headcount_text: str | None = None) -> ParsedForm:
+    return ParsedForm(org_name=org, headcount=headcount,
                   headcount_text=headcount_text if headcount_text is not None else f"{headcount}人",
                   agenda=agenda, summary=summary, contact_person=person, contact_phone=phone,
                   activity_date=activity)
 
 
 @lru_cache(maxsize=256)
-def docx_bytes(f: FormIn) -> bytes:
+def docx_bytes(f: ParsedForm) -> bytes:
     """A real one-table 情况表 .docx holding the form's values; the same form gives the same bytes.
 
     (Zip entries carry the time of saving, so without the cache two saves a second apart would differ.)
@@ -66,15 +68,16 @@ def email_bytes(subject: str, sender: str = "王建国 <branch1@example.cn>", bo
 def message_in(subject: str = "第一党支部主题党日情况表", *, uid: int | None = None, account: str = "szlgbjdjc@163.com",
                folder: str = "INBOX", uidvalidity: int = 1001, message_id: str | None = None,
                received_at: datetime = BASE_TIME, correction: bool = False, raw: bytes | None = None,
-               sender_name: str = "王建国", sender_address: str = "branch1@example.cn") -> MessageIn:
+               sender_name: str = "王建国", sender_address: str = "branch1@example.cn",
+               content_sha256: str = "") -> MessageIn:
     mid = message_id if message_id is not None else make_msgid(domain="example.cn")
     data = raw if raw is not None else email_bytes(subject, message_id=mid or None, when=received_at)
     return MessageIn(account=account, folder=folder, uidvalidity=uidvalidity,
                      uid=uid if uid is not None else next(_uids), message_id=mid, sender_address=sender_address,
                      sender_name=sender_name, subject=subject, sent_at=received_at - timedelta(minutes=1),
-                     received_at=received_at, raw=data, correction=correction)
+                     received_at=received_at, raw=data, correction=correction, content_sha256=content_sha256)
 
 
-def attachment_in(data: bytes, filename: str = "情况表.docx") -> AttachmentIn:
-    return AttachmentIn(filename=filename, content_type=DOCX, detected_format="docx", data=data,
-                        sha256=hashlib.sha256(data).hexdigest(), origin="part 2")
+def attachment_in(data: bytes, filename: str = "情况表.docx") -> Attachment:
+    return Attachment(filename=filename, content_type=DOCX, data=data, sha256=hashlib.sha256(data).hexdigest(),
+                      origin="part 2")

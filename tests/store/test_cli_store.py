@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy.orm import Session, sessionmaker
 
 from cli import main
+from core.vocab import FailureKind
 from store.dedup import record_attachment, record_form
 from store.failures import get_failure, record_failure
 from store.messages import record_message
@@ -39,7 +40,7 @@ def _fill(factory: Factory) -> int:
             a = record_attachment(s, m.message_pk, attachment_in(docx_bytes(f), filename="第一支部情况表.docx"))
             record_form(s, m.message_pk, a.attachment_pk, f, corr)
         bad = record_message(s, message_in("无附件", received_at=datetime(2026, 5, 10, 11, 0, tzinfo=SH))).message_pk
-        fid = record_failure(s, bad, None, "no_attachment", "邮件未带附件，请联系报送单位补发情况表", "no parts")
+        fid = record_failure(s, bad, None, FailureKind.NO_ATTACHMENT, "no parts")
         s.commit()
     return fid
 

@@ -8,29 +8,29 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from parsers.model import ParsedForm
 from store.dedup import (
     form_fingerprint,
-    mentions_correction,
     normalise_org,
     record_attachment,
     record_form,
 )
 from store.messages import record_message
 from store.models import Duplicate, Report, ReportVersion
-from store.records import FormIn, FormResult
+from store.records import FormResult
 from tests.store.helpers import attachment_in, docx_bytes, form, message_in
 
 Factory = sessionmaker[Session]
 
 
-def _arrive(s: Session, f: FormIn, correction: bool = False, subject: str = "情况表") -> tuple[int, int]:
+def _arrive(s: Session, f: ParsedForm, correction: bool = False, subject: str = "情况表") -> tuple[int, int]:
     """One mail carrying one .docx of form f: returns (message pk, attachment pk)."""
     m = record_message(s, message_in(subject, correction=correction))
     a = record_attachment(s, m.message_pk, attachment_in(docx_bytes(f)))
     return m.message_pk, a.attachment_pk
 
 
-def _submit(s: Session, f: FormIn, correction: bool = False) -> tuple[int, FormResult]:
+def _submit(s: Session, f: ParsedForm, correction: bool = False) -> tuple[int, FormResult]:
     msg, att = _arrive(s, f, correction)
     return msg, record_form(s, msg, att, f, correction)
 
@@ -47,13 +47,6 @@ def test_fingerprint_ignores_nfkc_and_white_space_but_not_content() -> None:
     assert form_fingerprint(f) == form_fingerprint(same)
     assert form_fingerprint(f) != form_fingerprint(replace(f, headcount=24))
     assert form_fingerprint(f) != form_fingerprint(replace(f, summary="另一段简介"))
-
-
-def test_correction_words_are_recognised_in_subject_or_body() -> None:
-    for word in ("更正", "修改", "修正", "重新报送", "重报", "补充"):
-        assert mentions_correction(f"第一党支部情况表（{word}）")
-    assert mentions_correction("情况表", "上次人数有误，现重新报送")
-    assert not mentions_correction("第一党支部主题党日情况表", "请查收")
 
 
 def test_ladder3_same_bytes_from_another_message_is_a_duplicate_attachment(session_factory: Factory) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.vocab import FailureKind, MessageOutcome
 from store.dedup import record_attachment
 from store.errors import NotFound
 from store.events import (
@@ -14,7 +15,6 @@ from store.events import (
     last_digest_run,
     last_polls,
     record_digest_run,
-    record_ignored,
     record_poll,
 )
 from store.failures import (
@@ -26,7 +26,7 @@ from store.failures import (
     record_failure,
     resolve_failure,
 )
-from store.messages import record_message
+from store.messages import record_message, set_message_outcome
 from store.models import Message, PollRun
 from tests.store.helpers import attachment_in, docx_bytes, form, message_in
 
@@ -38,7 +38,7 @@ def _failed_mail(s: Session, correction: bool = False) -> tuple[int, int, int, b
     data = docx_bytes(form())[:200]  # a truncated .docx: what a corrupt attachment looks like
     m = record_message(s, message_in("情况表", correction=correction)).message_pk
     a = record_attachment(s, m, attachment_in(data, filename="情况表（损坏）.docx")).attachment_pk
-    f = record_failure(s, m, a, "corrupt", CORRUPT_MSG, "BadZipFile: File is not a zip file")
+    f = record_failure(s, m, a, FailureKind.CORRUPT, "BadZipFile: File is not a zip file")
     return m, a, f, data
 
 
@@ -94,7 +94,7 @@ def test_bad_failure_ids_raise_not_found(session_factory: Factory) -> None:
 def test_failure_without_attachment_is_kept_but_not_offered_for_reparse(session_factory: Factory) -> None:
     with session_factory() as s:
         m = record_message(s, message_in("无附件")).message_pk
-        fid = record_failure(s, m, None, "no_attachment", "邮件未带附件，请联系报送单位补发情况表", "")
+        fid = record_failure(s, m, None, FailureKind.NO_ATTACHMENT, "")
         [row] = list_failures(s)
         assert (row.id, row.filename, row.attachment_pk) == (fid, "", None)
         assert failures_to_reparse(s, None) == []
@@ -107,8 +107,10 @@ def test_reparse_items_carry_the_stored_bytes_and_the_correction_flag(session_fa
         ignore_failure(s, other, "不用管")
         s.commit()
         [item] = failures_to_reparse(s, None)  # open ones only
-        assert (item.failure_id, item.message_pk, item.attachment_pk) == (fid, m, a)
-        assert item.data == data and item.correction is True and item.filename == "情况表（损坏）.docx"
+        assert item.attachment is not None
+        assert (item.failure_id, item.message_pk, item.attachment.pk) == (fid, m, a)
+        assert item.attachment.data == data and item.correction is True
+        assert item.attachment.filename == "情况表（损坏）.docx"
         assert [i.failure_id for i in failures_to_reparse(s, [other])] == [other]  # explicit ids: any status
         close_failure_by_reparse(s, fid, "重新解析成功")
         row = get_failure(s, fid)
@@ -118,11 +120,11 @@ def test_reparse_items_carry_the_stored_bytes_and_the_correction_flag(session_fa
 def test_ignored_message_keeps_its_reason(session_factory: Factory) -> None:
     with session_factory() as s:
         pk = record_message(s, message_in("自动回复：情况表")).message_pk
-        record_ignored(s, pk, "auto_reply")
+        set_message_outcome(s, pk, MessageOutcome.IGNORED, "auto_reply")
         row = s.get(Message, pk)
         assert row is not None and (row.outcome, row.outcome_reason) == ("ignored", "auto_reply")
         with pytest.raises(ValueError):
-            record_ignored(s, pk, "boring")
+            set_message_outcome(s, pk, MessageOutcome.IGNORED, "boring")
 
 
 def test_poll_runs_are_kept_with_counts_and_errors(session_factory: Factory) -> None:
@@ -171,8 +173,8 @@ def test_message_audit_shows_outcome_versions_duplicates_and_failures(session_fa
         a2 = record_attachment(s, m2, attachment_in(data)).attachment_pk
         record_form(s, m2, a2, f, False)
         bad = record_attachment(s, m2, attachment_in(b"not a zip", filename="坏.docx")).attachment_pk
-        fid = record_failure(s, m2, bad, "corrupt", CORRUPT_MSG, "BadZipFile")
-        set_message_outcome(s, m2, "mixed", "duplicate form, 1 failure")
+        fid = record_failure(s, m2, bad, FailureKind.CORRUPT, "BadZipFile")
+        set_message_outcome(s, m2, MessageOutcome.MIXED, "duplicate form, 1 failure")
         s.commit()
         first, second = message_outcome(s, m1), message_outcome(s, m2)
         assert first.versions == ((v1.report_pk, 1),) and first.outcome == "pending"

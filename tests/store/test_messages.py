@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 import store.messages as messages_mod
+from core.vocab import MessageOutcome
 from store.blobs import get_blob
 from store.errors import AlreadyRecorded, NotFound
 from store.messages import (
@@ -191,13 +192,15 @@ def test_sync_state_round_trips_never_goes_back_and_resets_on_new_uidvalidity(se
 def test_message_outcome_is_kept_and_unknown_outcomes_are_refused(session_factory: Factory) -> None:
     with session_factory() as s:
         pk = record_message(s, message_in()).message_pk
-        set_message_outcome(s, pk, "mixed", "1 report, 1 failure")
+        set_message_outcome(s, pk, MessageOutcome.MIXED, "1 report, 1 failure")
         row = s.get(Message, pk)
         assert row is not None and (row.outcome, row.outcome_reason) == ("mixed", "1 report, 1 failure")
         with pytest.raises(ValueError):
-            set_message_outcome(s, pk, "lost")
+            set_message_outcome(s, pk, "lost")  # type: ignore[arg-type]  # a code from outside the vocabulary
+        with pytest.raises(ValueError):
+            set_message_outcome(s, pk, MessageOutcome.PENDING)
         with pytest.raises(NotFound):
-            set_message_outcome(s, 10_000, "report")
+            set_message_outcome(s, 10_000, MessageOutcome.REPORT)
 
 
 def test_correction_flag_is_kept_on_the_message(session_factory: Factory) -> None:

@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.vocab import FailureKind, MessageOutcome
+from parsers.model import ParsedForm
 from store.dedup import record_attachment, record_form
-from store.events import record_digest_run, record_ignored, record_poll
+from store.events import record_digest_run, record_poll
 from store.failures import record_failure
-from store.messages import record_message
+from store.messages import record_message, set_message_outcome
 from store.queries import counts, current_reports, digest_facts, season_totals
-from store.records import FormIn, FormResult
+from store.records import FormResult
 from tests.store.helpers import attachment_in, docx_bytes, form, message_in
 
 Factory = sessionmaker[Session]
@@ -25,9 +27,10 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 5, day, hour, minute, tzinfo=SH)
 
 
-def submit(s: Session, f: FormIn, when: datetime, correction: bool = False, subject: str = "情况表",
-           message_id: str | None = None) -> FormResult:
-    m = record_message(s, message_in(subject, received_at=when, correction=correction, message_id=message_id))
+def submit(s: Session, f: ParsedForm, when: datetime, correction: bool = False, subject: str = "情况表",
+           message_id: str | None = None, content: str = "") -> FormResult:
+    m = record_message(s, message_in(subject, received_at=when, correction=correction, message_id=message_id,
+                                     content_sha256=content))
     a = record_attachment(s, m.message_pk, attachment_in(docx_bytes(f), filename=f"{f.org_name}.docx"))
     return record_form(s, m.message_pk, a.attachment_pk, f, correction)
 
@@ -73,7 +76,7 @@ def test_season_totals_count_reports_people_and_months(session_factory: Factory)
                at(5, 9), correction=True)
         submit(s, form(org="丙支部", headcount=None, headcount_text="若干", activity=None), at(6, 9))
         m = record_message(s, message_in(received_at=at(6, 10))).message_pk
-        record_failure(s, m, None, "no_attachment", "邮件未带附件，请联系报送单位补发情况表", "")
+        record_failure(s, m, None, FailureKind.NO_ATTACHMENT, "")
         s.commit()
         totals = season_totals(s)
         assert r.outcome == "new_report"
@@ -99,15 +102,15 @@ def test_digest_facts_cover_exactly_one_local_day(session_factory: Factory) -> N
     may9, may10 = date(2026, 5, 9), date(2026, 5, 10)
     v1 = form(org="甲支部", activity=date(2026, 5, 8))
     with session_factory() as s:
-        submit(s, v1, at(9, 23, 50), message_id="<first@example.cn>")
+        submit(s, v1, at(9, 23, 50), message_id="<first@example.cn>", content="same-mail")
         submit(s, replace(v1, headcount=30, headcount_text="30人", contact_phone="0512-1234"), at(10, 8),
                correction=True)
         submit(s, form(org="乙支部"), at(10, 0, 5))
-        dup = submit(s, v1, at(10, 9), message_id="<first@example.cn>")
+        dup = submit(s, v1, at(10, 9), message_id="<first@example.cn>", content="same-mail")  # delivered again
         bad = record_message(s, message_in("情况表", received_at=at(10, 11))).message_pk
-        record_failure(s, bad, None, "no_attachment", "邮件未带附件，请联系报送单位补发情况表", "")
+        record_failure(s, bad, None, FailureKind.NO_ATTACHMENT, "")
         auto = record_message(s, message_in("自动回复", received_at=at(10, 12))).message_pk
-        record_ignored(s, auto, "auto_reply")
+        set_message_outcome(s, auto, MessageOutcome.IGNORED, "auto_reply")
         record_message(s, message_in("下一天", received_at=at(11, 0, 0)))
         s.commit()
     with session_factory() as s:
@@ -164,7 +167,7 @@ def test_counts_cover_messages_reports_and_open_failures(session_factory: Factor
         submit(s, form(), at(10, 9))
         submit(s, form(), at(10, 10))
         m = record_message(s, message_in(received_at=at(10, 11))).message_pk
-        record_failure(s, m, None, "no_attachment", "邮件未带附件，请联系报送单位补发情况表", "")
+        record_failure(s, m, None, FailureKind.NO_ATTACHMENT, "")
         s.commit()
         c = counts(s)
         assert (c["messages"], c["reports"], c["versions"], c["open_failures"]) == (3, 1, 1, 1)

@@ -1,52 +1,30 @@
-"""Text safety: smuggled 8-bit bytes become Chinese again, other lone surrogates and NULs never reach the DB."""
+"""Text made safe for the database and keys made blind to what a person cannot see."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import sys
+import unicodedata
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from store.messages import record_message
-from store.models import Message
-from store.text import clean_text, format_sender
-from tests.store.helpers import message_in
+from store.text import FORMAT_CHARACTERS, clean_text, match_key
 
 
-def _escaped(text: str, encoding: str) -> str:
-    return text.encode(encoding).decode("ascii", errors="surrogateescape")
+def test_the_format_character_pattern_covers_every_category_cf_code_point() -> None:
+    missing = [hex(c) for c in range(sys.maxunicode + 1)
+               if unicodedata.category(chr(c)) == "Cf" and not FORMAT_CHARACTERS.fullmatch(chr(c))]
+    assert missing == []
 
 
-def test_surrogate_escaped_gbk_and_utf8_bytes_are_decoded_back() -> None:
-    assert clean_text("回复：" + _escaped("情况表", "gbk")) == "回复：情况表"
-    assert clean_text(_escaped("情况表", "utf-8") + ".docx") == "情况表.docx"
-    assert clean_text(_escaped("鑫", "gb18030")) == "鑫"
+def test_zero_width_characters_and_a_bom_do_not_change_a_match_key() -> None:
+    plain = "苏州市财政局离退休干部党支部"
+    dressed = "\ufeff苏州市\u200b财政局\u200d离退休\u2060干部 党支部\u00ad"
+    assert match_key(dressed) == match_key(plain) == plain
 
 
-def test_other_lone_surrogates_are_replaced_and_nuls_dropped() -> None:
-    assert clean_text("a\ud800b\x00c") == "a\ufffdbc"
-    assert clean_text("\udcff") == "\ufffd"  # one stray byte that is neither UTF-8 nor GB18030
-    assert clean_text(None) == "" and clean_text("普通文本") == "普通文本"
+def test_full_width_and_spacing_variants_share_one_key() -> None:
+    assert match_key("第一 党支部（１）") == match_key("第一党支部(1)")
 
 
-def test_sender_is_name_and_address_or_whichever_exists() -> None:
-    assert format_sender("王建国", "a@b.cn") == "王建国 <a@b.cn>"
-    assert format_sender("", "a@b.cn") == "a@b.cn" and format_sender("王建国", "") == "王建国"
-
-
-def test_naive_sent_time_is_stored_as_utc_instead_of_failing(session_factory: sessionmaker[Session]) -> None:
-    m = message_in()
-    naive = datetime(2026, 5, 10, 8, 0)
-    with session_factory() as s:
-        pk = record_message(s, m.__class__(**{**m.__dict__, "sent_at": naive})).message_pk
-        s.commit()
-    with session_factory() as s:
-        row = s.get(Message, pk)
-        assert row is not None and row.sent_at == naive.replace(tzinfo=UTC)
-
-
-def test_nul_in_a_subject_does_not_break_postgresql(session_factory: sessionmaker[Session]) -> None:
-    with session_factory() as s:
-        pk = record_message(s, message_in("情况表\x00（更正）")).message_pk
-        s.commit()
-        row = s.get(Message, pk)
-        assert row is not None and row.subject == "情况表（更正）"
+def test_bidi_overrides_never_survive_into_stored_text_but_other_text_does() -> None:
+    assert clean_text("活动照片\u202egpj.exe") == "活动照片gpj.exe"
+    assert clean_text("\u2067王芳\u2069") == "王芳"
+    assert clean_text("王\u200b芳") == "王\u200b芳"  # kept as typed; only keys drop it

@@ -1,0 +1,238 @@
+"""The pipeline's named steps, in order: each takes the message's state, adds to it, or raises Stop.
+
+seen? → extract → record message → duplicate? → ignore? → parse → record attachments → record forms →
+record failures; then settle sets the message's outcome, once. pipeline.py runs them and catches what raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import UTC, datetime
+
+from core.vocab import FailureKind, FormOutcome, IgnoreReason, MessageOutcome
+from ingest import classify, mime
+from ingest.model import MailContent
+from ingest.state import AttachmentWork, MessageState, Processed, Stop
+from store import dedup, failures, messages
+from store.messages import storable_time
+from store.records import FormResult, MessageIn
+
+log = logging.getLogger(__name__)
+
+REPEATED_FILE_NOTE = "与此前收到的附件完全相同，仍无法解析；"
+
+
+def seen(state: MessageState) -> None:
+    """Ladder step 1: this (account, folder, UIDVALIDITY, UID) was done before: leave it alone."""
+    raw = state.raw
+    if messages.already_done(state.session, raw.account, raw.folder, raw.uidvalidity, raw.uid):
+        state.counts.skipped = 1
+        raise Stop(MessageOutcome.SKIPPED)
+
+
+def extract(state: MessageState) -> None:
+    """Take the mail apart (headers, text, attachments, problems) and decide when it was received."""
+    content = mime.extract(state.raw.raw)
+    state.content = content
+    state.correction = classify.is_correction(content)
+    state.received_at = (storable_time(state.raw.internal_date) or storable_time(content.sent_at)
+                         or datetime.now(UTC))
+    by_origin = {a.origin or a.filename for a in content.attachments}
+    problems = {p.origin: p for p in content.problems}
+    state.work = [AttachmentWork(a, problem=problems.get(a.origin or a.filename)) for a in content.attachments]
+    state.message_problems = [p for p in content.problems if p.origin not in by_origin]
+
+
+def mail_fingerprint(content: MailContent) -> str:
+    """What the mail says, for ladder step 2: its files' hashes, or (without files) its subject and text."""
+    files = sorted(a.sha256 for a in content.attachments)
+    said: list[str | list[str]] = ["files", files] if files else ["text", content.subject, content.body_text]
+    return hashlib.sha256(json.dumps(said, ensure_ascii=False).encode("utf-8", "replace")).hexdigest()
+
+
+def record_message(state: MessageState) -> None:
+    """Keep the message, raw bytes included; note the same mail received before (ladder step 2)."""
+    if state.message_pk is not None:
+        return  # handled again (a rerun): its record exists
+    raw, content = state.raw, state.content
+    assert state.received_at is not None
+    result = messages.record_message(state.session, MessageIn(
+        account=raw.account, folder=raw.folder, uidvalidity=raw.uidvalidity, uid=raw.uid,
+        message_id=content.message_id, sender_address=content.sender_address, sender_name=content.sender_name,
+        subject=content.subject, sent_at=content.sent_at, received_at=state.received_at, raw=raw.raw,
+        correction=state.correction, content_sha256=mail_fingerprint(content),
+    ))
+    state.message_pk = result.message_pk
+    state.duplicate_of = result.duplicate_of
+
+
+def duplicate(state: MessageState) -> None:
+    """The same mail arrived before: keep its files, nothing more."""
+    if state.duplicate_of is None:
+        return
+    record_attachments(state)
+    state.duplicates = 1
+    log.info("%s: the same mail as message %s", state.tag, state.duplicate_of)
+    raise Stop(MessageOutcome.DUPLICATE, f"message {state.duplicate_of}")
+
+
+def ignore(state: MessageState) -> None:
+    """An auto-reply, a bounce, our own digest or list mail: keep its files, report nothing."""
+    reason = classify.ignore_reason(state.content, state.ctx.own_addresses)
+    if reason is None:
+        return
+    record_attachments(state)
+    state.ignore_reason = IgnoreReason(reason)
+    raise Stop(MessageOutcome.IGNORED, reason)
+
+
+def parse(state: MessageState) -> None:
+    """Read the forms out of every attachment that is not already known to be broken."""
+    assert state.received_at is not None
+    ref_date = state.received_at.astimezone(state.ctx.tz).date()
+    for work in state.work:
+        if work.problem is None and work.result is None:
+            att = work.attachment
+            work.result = state.ctx.parse(att.data, att.filename, ref_date, soffice=state.ctx.soffice,
+                                          timeout=state.ctx.parse_timeout)
+
+
+def record_attachments(state: MessageState) -> None:
+    """Keep every file (ladder step 3: the same bytes from an earlier mail are noted as a repeat)."""
+    assert state.message_pk is not None
+    for work in state.work:
+        if work.pk is None:
+            fmt = work.result.detected_format if work.result is not None else ""
+            stored = dedup.record_attachment(state.session, state.message_pk, work.attachment, fmt)
+            work.pk, work.duplicate_of = stored.attachment_pk, stored.duplicate_of
+
+
+def record_forms(state: MessageState) -> None:
+    """Every form found goes up the dedup ladder (steps 4-5): a new report, a new version, or a duplicate."""
+    assert state.message_pk is not None
+    for work in state.work:
+        if work.result is None or not work.result.ok:
+            continue
+        assert work.pk is not None
+        results: list[FormResult] = []
+        if work.duplicate_of is not None:  # a file sent again is the forms it gave then
+            results = dedup.record_repeated_attachment(state.session, state.message_pk, work.pk,
+                                                       work.duplicate_of)
+        if not results:
+            results = [dedup.record_form(state.session, state.message_pk, work.pk, form, state.correction)
+                       for form in work.result.forms]
+        for res in results:
+            if res.outcome is FormOutcome.NEW_REPORT:
+                state.counts.new_reports += 1
+                state.made += 1
+            elif res.outcome is FormOutcome.NEW_VERSION:
+                state.counts.new_versions += 1
+                state.made += 1
+            else:
+                state.duplicates += 1
+
+
+def record_failures(state: MessageState) -> None:
+    """Each file that could not be read is a failure of its kind; a mail that gave nothing says why.
+
+    A parser's kind reaches staff unchanged whatever the mail says. Only files nobody can read as a form (an
+    image, a .txt, an empty or unknown file) depend on the mail: beside a form or in mail about something else
+    they are kept, not listed (see _nothing_found).
+    """
+    not_forms: list[AttachmentWork] = []
+    unreadable: list[AttachmentWork] = []
+    for work in state.work:
+        kind, detail = _failure_of(work)
+        if kind is None:
+            continue
+        if kind is FailureKind.NOT_A_FORM:
+            not_forms.append(work)
+        elif kind is FailureKind.UNSUPPORTED_FORMAT or not work.attachment.data:
+            unreadable.append(work)
+        else:
+            _fail(state, work.pk, kind, detail)
+    for problem in state.message_problems:
+        _fail(state, None, problem.kind, f"{problem.origin}: {problem.detail}")
+    if state.made == state.duplicates == state.failures == 0:
+        _nothing_found(state, not_forms, unreadable)
+
+
+def _failure_of(work: AttachmentWork) -> tuple[FailureKind | None, str]:
+    if work.problem is not None:
+        detail = work.attachment.origin
+        return work.problem.kind, f"{detail}: {work.problem.detail}" if work.problem.detail else detail
+    result = work.result
+    if result is None or result.ok:
+        return None, ""
+    if result.failure is None:
+        return FailureKind.NOT_A_FORM, ""
+    note = REPEATED_FILE_NOTE if work.duplicate_of is not None else ""
+    return result.failure.kind, note + result.failure.detail
+
+
+def _fail(state: MessageState, attachment_pk: int | None, kind: FailureKind, detail: str) -> None:
+    """One failure, unless this is a reparse: then the failure being reparsed stays as it is."""
+    if state.reparsing is not None:
+        state.still_failing = kind
+        return
+    assert state.message_pk is not None
+    failures.record_failure(state.session, state.message_pk, attachment_pk, kind, detail)
+    state.failures += 1
+    state.failure_kinds.add(kind)
+    log.info("%s: failure %s", state.tag, kind.value)
+
+
+def _nothing_found(state: MessageState, not_forms: list[AttachmentWork], unreadable: list[AttachmentWork]) -> None:
+    """No form, repeat or failure: a cloud link, a missing attachment, files without a form, or out of scope."""
+    content = state.content
+    if content.cloud_links:
+        _fail(state, None, FailureKind.CLOUD_ATTACHMENT, "\n".join(content.cloud_links))
+    elif state.reparsing is not None:
+        state.still_failing = FailureKind.NOT_A_FORM
+    elif not classify.mentions_campaign(content):
+        state.ignore_reason = IgnoreReason.OUT_OF_SCOPE
+    elif unreadable:
+        for work in unreadable:
+            _fail(state, work.pk, FailureKind.UNSUPPORTED_FORMAT, _failure_of(work)[1])
+    elif not_forms:
+        _fail(state, not_forms[0].pk, FailureKind.NOT_A_FORM, "")
+    else:
+        _fail(state, None, FailureKind.NO_ATTACHMENT, "")
+
+
+def settle(state: MessageState, stopped: Stop | None) -> Processed:
+    """The one place a message's outcome is decided and stored, from what the steps found."""
+    uid, pk = state.raw.uid, state.message_pk
+    if pk is None:  # skipped: done before
+        return Processed(uid, None, MessageOutcome.SKIPPED, counts=state.counts)
+    if state.reparsing is not None and state.still_failing is not None:  # nothing changed: nothing written
+        return Processed(uid, pk, MessageOutcome.FAILURE, state.still_failing.value, state.counts)
+    if state.ignore_reason is not None:
+        outcome, reason = MessageOutcome.IGNORED, state.ignore_reason.value
+        state.counts.ignored = 1
+    elif stopped is not None:
+        outcome, reason = stopped.outcome, stopped.reason
+    else:
+        outcome, reason = _outcome_of(state)
+    state.counts.duplicates += state.duplicates
+    state.counts.failures += state.failures
+    messages.set_message_outcome(state.session, pk, outcome, reason)
+    log.info("%s: %s%s", state.tag, outcome.value, f" ({reason})" if reason else "")
+    return Processed(uid, pk, outcome, reason, state.counts)
+
+
+def _outcome_of(state: MessageState) -> tuple[MessageOutcome, str]:
+    kinds = [kind for kind, n in ((MessageOutcome.REPORT, state.made), (MessageOutcome.DUPLICATE, state.duplicates),
+                                  (MessageOutcome.FAILURE, state.failures)) if n]
+    if state.reparsing is not None:
+        assert state.message_pk is not None
+        kinds = messages.outcomes_after_reparse(state.session, state.message_pk, state.reparsing)
+    if not kinds:
+        return MessageOutcome.FAILURE, state.still_failing.value if state.still_failing else ""
+    if len(kinds) > 1:
+        return MessageOutcome.MIXED, ""
+    if kinds[0] is MessageOutcome.FAILURE and len(state.failure_kinds) == 1:
+        return kinds[0], next(iter(state.failure_kinds)).value
+    return kinds[0], ""
