@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Text, cast, func, select
+from sqlalchemy import ColumnElement, Text, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from store.events import last_digest_run
@@ -317,7 +317,11 @@ def digest_facts(session: Session, day: date, tz: ZoneInfo) -> DigestFacts:
            & (ReportVersion.attachment_id.in_(reparsed_files) | ReportVersion.message_id.in_(reparsed_mails))),
     )
     new_reports = _report_rows(session, ReportVersion.report_id.in_(first_today), tz=tz)
-    failures = select_failures(session, Message.received_at >= start, Message.received_at < end)
+    # A failure belongs to the day its mail arrived; an unstorable mail (no message row) to the day it was met.
+    failures = select_failures(session, or_(
+        (Message.received_at >= start) & (Message.received_at < end),
+        FailureRecord.message_id.is_(None) & (FailureRecord.created_at >= start) & (FailureRecord.created_at < end),
+    ))
     ignored = session.execute(
         select(Message.outcome_reason, func.count(Message.id))
         .where(Message.outcome == "ignored", Message.received_at >= start, Message.received_at < end)
