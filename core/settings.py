@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import time
 from email.utils import parseaddr
@@ -198,27 +198,62 @@ def load_settings(config_path: Path | None = None, environ: Mapping[str, str] | 
     return _build(raw)
 
 
+def _parse_port(name: str, raw: Any) -> int:
+    port = _parse_int(name, raw, minimum=1)
+    if port > 65535:
+        raise SettingsError(f"{_env_name(name)}: not a TCP port: {raw!r}")
+    return port
+
+
+def _parse_text(_name: str, raw: Any) -> str:
+    return str(raw).strip()
+
+
+def _parse_dir(_name: str, raw: Any) -> Path:
+    return Path(str(raw).strip() or ".")
+
+
+def _parse_choice(*choices: str) -> Callable[[str, Any], str]:
+    def parse(name: str, raw: Any) -> str:
+        value = str(raw).strip().lower()
+        if value not in choices:
+            raise SettingsError(f"{_env_name(name)}: expected {' or '.join(choices)}, got {value!r}")
+        return value
+    return parse
+
+
+# How each setting is read from its text (a TOML value or an INTAKE_* variable); any other is stripped text.
+PARSERS: dict[str, Callable[[str, Any], Any]] = {
+    "imap_port": _parse_port,
+    "smtp_port": _parse_port,
+    "imap_batch": lambda name, raw: _parse_int(name, raw, minimum=1),
+    "imap_timeout": _parse_float,
+    "smtp_timeout": _parse_float,
+    "poll_minutes": _parse_float,
+    "imap_ssl": _parse_bool,
+    "imap_folders": lambda _name, raw: _parse_list(raw),
+    "digest_to": lambda _name, raw: _parse_list(raw),
+    "digest_time": _parse_time,
+    "data_dir": _parse_dir,
+    "smtp_security": _parse_choice("ssl", "starttls", "none"),
+    "log_format": _parse_choice("plain", "json"),
+}
+
+
 def _build(raw: dict[str, Any]) -> Settings:
-    values: dict[str, Any] = {}
-    for name, value in raw.items():
-        if name in {"imap_port", "smtp_port"}:
-            values[name] = _parse_int(name, value, minimum=1)
-            if values[name] > 65535:
-                raise SettingsError(f"{_env_name(name)}: not a TCP port: {value!r}")
-        elif name == "imap_batch":
-            values[name] = _parse_int(name, value, minimum=1)
-        elif name in {"imap_timeout", "smtp_timeout", "poll_minutes"}:
-            values[name] = _parse_float(name, value)
-        elif name == "imap_ssl":
-            values[name] = _parse_bool(name, value)
-        elif name in {"imap_folders", "digest_to"}:
-            values[name] = _parse_list(value)
-        elif name == "digest_time":
-            values[name] = _parse_time(name, value)
-        elif name == "data_dir":
-            values[name] = Path(str(value).strip() or ".")
-        else:
-            values[name] = str(value).strip()
+    values = {name: PARSERS.get(name, _parse_text)(name, value) for name, value in raw.items()}
+    _check(values)
+    _fill_defaults(values)
+    settings = Settings(**values)
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{_env_name('timezone')}: unknown time zone {settings.timezone!r}") from None
+    return settings
+
+
+def _check(values: dict[str, Any]) -> None:
+    """Values that parse but cannot work: addresses that are not addresses, a CA file that is not there."""
     for address in values.get("digest_to", ()):
         _check_address("digest_to", address)
     if values.get("digest_from"):
@@ -226,29 +261,19 @@ def _build(raw: dict[str, Any]) -> Settings:
     ca_file = values.get("imap_ca_file", "")
     if ca_file and not Path(ca_file).is_file():
         raise SettingsError(f"{_env_name('imap_ca_file')}: no such file: {ca_file!r}")
-    # Port and TLS defaults follow each other: 993 means TLS, an explicit ssl=false without a port means 143.
+    if not values.get("imap_folders", ("INBOX",)):
+        raise SettingsError(f"{_env_name('imap_folders')}: name at least one folder, e.g. INBOX")
+
+
+def _fill_defaults(values: dict[str, Any]) -> None:
+    """Defaults that follow other settings: 993 means TLS, ssl=false alone means 143; the SMTP port by security."""
     if "imap_ssl" not in values and "imap_port" in values:
         values["imap_ssl"] = values["imap_port"] == 993
     if values.get("imap_ssl") is False and "imap_port" not in values:
         values["imap_port"] = 143
-    security = values.get("smtp_security", "ssl").lower()
-    if security not in {"ssl", "starttls", "none"}:
-        raise SettingsError(f"{_env_name('smtp_security')}: expected ssl, starttls or none, got {security!r}")
-    values["smtp_security"] = security
+    security = values.setdefault("smtp_security", "ssl")
     if "smtp_port" not in values:
         values["smtp_port"] = {"ssl": 465, "starttls": 587, "none": 25}[security]
-    if not values.get("imap_folders", ("INBOX",)):
-        raise SettingsError(f"{_env_name('imap_folders')}: name at least one folder, e.g. INBOX")
-    log_format = values.get("log_format", "plain").lower()
-    if log_format not in {"plain", "json"}:
-        raise SettingsError(f"{_env_name('log_format')}: expected plain or json, got {log_format!r}")
-    values["log_format"] = log_format
-    settings = Settings(**values)
-    try:
-        ZoneInfo(settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(f"{_env_name('timezone')}: unknown time zone {settings.timezone!r}") from None
-    return settings
 
 
 def require(settings: Settings, *names: str) -> None:
