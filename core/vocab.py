@@ -151,3 +151,27 @@ class DigestMode(StrEnum):
 
     SEND = "send"
     DRY_RUN = "dry-run"
+
+
+class ReceiptKind(StrEnum):
+    """What a 回执 tells a branch: what we read, that it came before, or what to fix."""
+
+    REPORT = "report"
+    DUPLICATE = "duplicate"
+    FAILURE = "failure"
+
+
+class ReceiptStatus(StrEnum):
+    """Where a 回执 stands: waiting to go, handed to the SMTP server, failed to go (retried), or never to go."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+
+
+class Role(StrEnum):
+    """What a console account may do: staff read and close items; admins also manage accounts."""
+
+    STAFF = "staff"
+    ADMIN = "admin"

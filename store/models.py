@@ -155,6 +155,7 @@ class Report(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_key: Mapped[str] = mapped_column(String(500), index=True)
+    roster_entry_id: Mapped[int | None] = mapped_column(ForeignKey("roster_entries.id"), index=True)
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -270,3 +271,113 @@ class Lock(Base):
     name: Mapped[str] = mapped_column(String(500), primary_key=True)
     owner: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime]
+
+
+class Receipt(Base):
+    """One 回执 to a branch for one incoming message: queued with the message, sent after commit, at most once."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (
+        UniqueConstraint("message_id", name="uq_receipts_message_id"),
+        Index("ix_receipts_status", "status"),
+        Index("ix_receipts_to_address_queued_at", "to_address", "queued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))  # ReceiptKind
+    status: Mapped[str] = mapped_column(String(20))  # ReceiptStatus
+    reason: Mapped[str] = mapped_column(Text, default="")  # why suppressed, or the last send error
+    in_reply_to: Mapped[str] = mapped_column(String(1000), default="")
+    mail_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))  # the composed mail, if any
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class RosterEntry(Base):
+    """One Party organisation the bureau expects reports from; name_key is its normalised name."""
+
+    __tablename__ = "roster_entries"
+    __table_args__ = (UniqueConstraint("name_key", name="uq_roster_entries_name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(String(500))
+    group_name: Mapped[str] = mapped_column(Text, default="")  # 所属单位 / 区县 / 系统
+    contact_person: Mapped[str] = mapped_column(Text, default="")
+    contact_phone: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RosterAlias(Base):
+    """Another name one roster entry is written as (from the roster file, or confirmed by staff)."""
+
+    __tablename__ = "roster_aliases"
+    __table_args__ = (UniqueConstraint("alias_key", name="uq_roster_aliases_alias_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("roster_entries.id"))
+    alias: Mapped[str] = mapped_column(Text)
+    alias_key: Mapped[str] = mapped_column(String(500))
+
+
+class RosterEmail(Base):
+    """A sender address listed for a roster entry."""
+
+    __tablename__ = "roster_emails"
+    __table_args__ = (
+        UniqueConstraint("entry_id", "address", name="uq_roster_emails_entry_address"),
+        Index("ix_roster_emails_address", "address"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("roster_entries.id"))
+    address: Mapped[str] = mapped_column(String(320))
+
+
+class User(Base):
+    """A web console account: argon2 password hash, role, lockout after failed logins."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("name", name="uq_users_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(20))  # Role
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebSession(Base):
+    """A signed-in browser: the sha256 of its cookie token (never the token), its CSRF token, its expiry."""
+
+    __tablename__ = "web_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    csrf_token: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Who changed what, when, with what note: failures closed, reparses, aliases, accounts."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_target", "target_kind", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    target_kind: Mapped[str] = mapped_column(String(40))  # failure | report | roster | user
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")

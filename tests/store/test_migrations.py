@@ -17,7 +17,8 @@ from tests.fixtures.database import create_pg_database, drop_pg_database
 
 TABLES = {
     "alembic_version", "attachments", "blobs", "digest_runs", "duplicates", "failures", "locks", "messages",
-    "poll_runs", "report_versions", "reports", "sync_states",
+    "poll_runs", "report_versions", "reports", "sync_states", "receipts", "roster_entries", "roster_aliases",
+    "roster_emails", "users", "web_sessions", "audit_log",
 }
 
 
@@ -45,7 +46,7 @@ def test_upgrade_brings_an_empty_database_to_head_with_every_table(empty_db_url:
     upgrade(engine)
     assert set(inspect(engine).get_table_names()) == TABLES
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
     engine.dispose()
 
 
