@@ -120,11 +120,11 @@ def test_reparse_items_carry_the_stored_bytes_and_the_correction_flag(session_fa
 def test_ignored_message_keeps_its_reason(session_factory: Factory) -> None:
     with session_factory() as s:
         pk = record_message(s, message_in("自动回复：情况表")).message_pk
-        set_message_outcome(s, pk, MessageOutcome.IGNORED, "auto_reply")
+        set_trace_message(s, pk, MessageOutcome.IGNORED, "auto_reply")
         row = s.get(Message, pk)
         assert row is not None and (row.outcome, row.outcome_reason) == ("ignored", "auto_reply")
         with pytest.raises(ValueError):
-            set_message_outcome(s, pk, MessageOutcome.IGNORED, "boring")
+            set_trace_message(s, pk, MessageOutcome.IGNORED, "boring")
 
 
 def test_poll_runs_are_kept_with_counts_and_errors(session_factory: Factory) -> None:
@@ -159,7 +159,7 @@ def test_digest_runs_say_whether_a_day_was_sent(session_factory: Factory) -> Non
 
 
 def test_message_audit_shows_outcome_versions_duplicates_and_failures(session_factory: Factory) -> None:
-    from store.audit import message_outcome
+    from store.trace import trace_message
     from store.dedup import record_form
     from store.messages import set_message_outcome
 
@@ -174,13 +174,13 @@ def test_message_audit_shows_outcome_versions_duplicates_and_failures(session_fa
         record_form(s, m2, a2, f, False)
         bad = record_attachment(s, m2, attachment_in(b"not a zip", filename="坏.docx")).attachment_pk
         fid = record_failure(s, m2, bad, FailureKind.CORRUPT, "BadZipFile")
-        set_message_outcome(s, m2, MessageOutcome.MIXED, "duplicate form, 1 failure")
+        set_trace_message(s, m2, MessageOutcome.MIXED, "duplicate form, 1 failure")
         s.commit()
-        first, second = message_outcome(s, m1), message_outcome(s, m2)
+        first, second = trace_message(s, m1), trace_message(s, m2)
         assert first.versions == ((v1.report_pk, 1),) and first.outcome == "pending"
         assert (second.outcome, second.reason, second.duplicate_of) == ("mixed", "duplicate form, 1 failure", m1)
         assert second.duplicates == (("message", m1, None, None), ("attachment", m1, a1, None),
                                      ("form", m1, a1, v1.version_pk))
         assert second.failures == ((fid, "corrupt", "open"),) and len(second.attachments) == 2
         with pytest.raises(NotFound):
-            message_outcome(s, 999)
+            trace_message(s, 999)

@@ -1,4 +1,4 @@
-"""Audit one message: its outcome and reason, the report versions it made, its duplicates and failures."""
+"""Trace one message: its outcome and reason, the report versions it made, its duplicates and failures."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from store.models import AttachmentRow, Duplicate, FailureRecord, Message, Repor
 from store.records import MessageAudit
 
 
-def message_outcome(session: Session, message_pk: int) -> MessageAudit:
+def trace_message(session: Session, message_pk: int) -> MessageAudit:
     """Everything the store knows became of one message (NotFound for a bad pk)."""
     msg = session.get(Message, message_pk)
     if msg is None:
