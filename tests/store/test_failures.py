@@ -120,11 +120,11 @@ def test_reparse_items_carry_the_stored_bytes_and_the_correction_flag(session_fa
 def test_ignored_message_keeps_its_reason(session_factory: Factory) -> None:
     with session_factory() as s:
         pk = record_message(s, message_in("自动回复：情况表")).message_pk
-        set_trace_message(s, pk, MessageOutcome.IGNORED, "auto_reply")
+        set_message_outcome(s, pk, MessageOutcome.IGNORED, "auto_reply")
         row = s.get(Message, pk)
         assert row is not None and (row.outcome, row.outcome_reason) == ("ignored", "auto_reply")
         with pytest.raises(ValueError):
-            set_trace_message(s, pk, MessageOutcome.IGNORED, "boring")
+            set_message_outcome(s, pk, MessageOutcome.IGNORED, "boring")
 
 
 def test_poll_runs_are_kept_with_counts_and_errors(session_factory: Factory) -> None:
@@ -159,9 +159,9 @@ def test_digest_runs_say_whether_a_day_was_sent(session_factory: Factory) -> Non
 
 
 def test_message_audit_shows_outcome_versions_duplicates_and_failures(session_factory: Factory) -> None:
-    from store.trace import trace_message
     from store.dedup import record_form
     from store.messages import set_message_outcome
+    from store.trace import trace_message
 
     f = form()
     data = docx_bytes(f)
@@ -174,7 +174,7 @@ def test_message_audit_shows_outcome_versions_duplicates_and_failures(session_fa
         record_form(s, m2, a2, f, False)
         bad = record_attachment(s, m2, attachment_in(b"not a zip", filename="坏.docx")).attachment_pk
         fid = record_failure(s, m2, bad, FailureKind.CORRUPT, "BadZipFile")
-        set_trace_message(s, m2, MessageOutcome.MIXED, "duplicate form, 1 failure")
+        set_message_outcome(s, m2, MessageOutcome.MIXED, "duplicate form, 1 failure")
         s.commit()
         first, second = trace_message(s, m1), trace_message(s, m2)
         assert first.versions == ((v1.report_pk, 1),) and first.outcome == "pending"
