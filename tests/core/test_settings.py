@@ -53,3 +53,16 @@ def test_good_addresses_ca_file_and_padded_host_are_accepted(tmp_path: Path) -> 
     assert settings.digest_to == ("组织指导处 <zzzdc@szlgb.cn>", "szlgbjdjc@163.com")
     assert settings.imap_host == "imap.163.com"
     assert settings.poll_minutes == 0.5
+
+
+def test_receipt_console_and_season_settings_are_read_and_checked() -> None:
+
+    settings = load_settings(environ={"INTAKE_RECEIPTS": "Failures", "INTAKE_RECEIPT_DAILY_LIMIT": "3",
+                                      "INTAKE_SEASON": "4-11", "INTAKE_WEB_PORT": "8080", "INTAKE_IMAP_IDLE": "no"})
+    assert (settings.receipts, settings.receipt_daily_limit, settings.web_port) == ("failures", 3, 8080)
+    assert settings.season == "04-11" and settings.season_months == tuple(range(4, 12))
+    assert settings.imap_idle is False
+    for variable, value in (("INTAKE_RECEIPTS", "sometimes"), ("INTAKE_SEASON", "11-04"),
+                            ("INTAKE_WEB_PORT", "70000"), ("INTAKE_RECEIPT_MAX_AGE_HOURS", "-1")):
+        with pytest.raises(SettingsError, match=variable):
+            load_settings(environ={variable: value})
