@@ -41,7 +41,8 @@ MAX_DEPTH = 8  # nesting of multiparts and forwarded mails
 MAX_PARTS = 500  # leaf parts looked at per mail
 KEPT_HEADERS = ("auto-submitted", "precedence", "list-id", "list-unsubscribe", "list-post", "mailing-list",
                 "x-autoreply", "x-autorespond", "x-auto-response-suppress", "x-intake-digest", "return-path",
-                "x-failed-recipients", "x-mailer", "content-type", "to", "x-loop", "feedback-id")
+                "x-failed-recipients", "x-mailer", "content-type", "to", "x-loop", "feedback-id",
+                "x-intake-receipt")
 # Non-text types that are structure or signatures, not files a branch attached.
 NOT_ATTACHMENTS = frozenset({
     "message/delivery-status", "message/disposition-notification", "message/feedback-report",

@@ -43,15 +43,22 @@ class MessageUnstorable(StoreError):
     """Not even the place of a mail in the mailbox could be recorded: the database is unusable; stop the poll."""
 
 
+FINALLY: tuple[Step, ...] = (steps.queue_receipt,)  # after settle, whether the steps ran through or stopped
+
+
 def run_steps(state: MessageState, start: Step = steps.seen) -> Processed:
-    """Run the steps from `start` to the end (or to a Stop), then settle the message's outcome."""
+    """Run the steps from `start` to the end (or to a Stop), settle the message's outcome, then the final steps."""
     stopped: Stop | None = None
     try:
         for step in STEPS[STEPS.index(start):]:
             step(state)
     except Stop as stop:
         stopped = stop
-    return steps.settle(state, stopped)
+    steps.settle(state, stopped)
+    for step in FINALLY:
+        step(state)
+    assert state.processed is not None
+    return state.processed
 
 
 def process_message(

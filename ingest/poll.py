@@ -48,6 +48,9 @@ def context_for(settings: Settings, account: str) -> PipelineContext:
         own_addresses=own_addresses(settings.imap_user, settings.digest_from, settings.smtp_user),
         tz=settings.tz,
         soffice=settings.soffice,
+        receipts=settings.receipts,
+        receipt_daily_limit=settings.receipt_daily_limit,
+        receipt_max_age_hours=settings.receipt_max_age_hours,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,10 @@ class PipelineContext:
     soffice: str = "soffice"
     parse_timeout: float = 60.0
     parse: ParseFunction = parse_attachment
+    receipts: str = "off"  # off | failures | all (INTAKE_RECEIPTS)
+    receipt_daily_limit: int = 5
+    receipt_max_age_hours: float = 72.0
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # a seam for "now"
 
 
 @dataclass
@@ -99,6 +103,7 @@ class MessageState:
     failures: int = 0
     failure_kinds: set[FailureKind] = field(default_factory=set)
     counts: Counts = field(default_factory=lambda: Counts(messages=1))
+    processed: Processed | None = None  # what settle decided
 
     @property
     def tag(self) -> str:

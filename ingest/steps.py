@@ -1,7 +1,8 @@
 """The pipeline's named steps, in order: each takes the message's state, adds to it, or raises Stop.
 
 seen? → extract → record message → duplicate? → ignore? → parse → record attachments → record forms →
-record failures; then settle sets the message's outcome, once. pipeline.py runs them and catches what raises.
+record failures; then, always, settle sets the message's outcome (once) and queue receipt queues its 回执.
+pipeline.py runs them and catches what raises.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import logging
 from datetime import UTC, datetime
 
 from core.vocab import FailureKind, FormOutcome, IgnoreReason, MessageOutcome
-from ingest import classify, mime
+from ingest import classify, mime, replies
 from ingest.model import MailContent
 from ingest.state import AttachmentWork, MessageState, Processed, Stop
-from store import dedup, failures, messages
+from store import dedup, failures, messages, receipts
 from store.messages import storable_time
+from store.queries import day_bounds
 from store.records import FormResult, MessageIn
 
 log = logging.getLogger(__name__)
@@ -202,8 +204,12 @@ def _nothing_found(state: MessageState, not_forms: list[AttachmentWork], unreada
         _fail(state, None, FailureKind.NO_ATTACHMENT, "")
 
 
-def settle(state: MessageState, stopped: Stop | None) -> Processed:
+def settle(state: MessageState, stopped: Stop | None) -> None:
     """The one place a message's outcome is decided and stored, from what the steps found."""
+    state.processed = _settled(state, stopped)
+
+
+def _settled(state: MessageState, stopped: Stop | None) -> Processed:
     uid, pk = state.raw.uid, state.message_pk
     if pk is None:  # skipped: done before
         return Processed(uid, None, MessageOutcome.SKIPPED, counts=state.counts)
@@ -221,6 +227,28 @@ def settle(state: MessageState, stopped: Stop | None) -> Processed:
     messages.set_message_outcome(state.session, pk, outcome, reason)
     log.info("%s: %s%s", state.tag, outcome.value, f" ({reason})" if reason else "")
     return Processed(uid, pk, outcome, reason, state.counts)
+
+
+def queue_receipt(state: MessageState) -> None:
+    """Queue the message's 回执 in its own transaction (or record why none goes); sent after commit."""
+    done, ctx = state.processed, state.ctx
+    if done is None or done.message_pk is None or state.reparsing is not None or state.duplicate_of is not None:
+        return
+    kind = replies.receipt_kind(done.outcome, state.made, state.failures, state.duplicates)
+    if kind is None or ctx.receipts == "off":
+        return
+    assert state.received_at is not None
+    now = ctx.clock()
+    to = state.content.sender_address.strip().lower()
+    start, end = day_bounds(now.astimezone(ctx.tz).date(), ctx.tz)
+    decision = replies.decide(
+        kind, state.content, mode=ctx.receipts, own_addresses=ctx.own_addresses, received_at=state.received_at,
+        now=now, max_age_hours=ctx.receipt_max_age_hours, daily_limit=ctx.receipt_daily_limit,
+        sent_today=receipts.receipts_to(state.session, to, start, end) if to else 0,
+    )
+    if decision is not None:
+        receipts.queue_receipt(state.session, done.message_pk, decision.to, state.content.subject, decision.kind,
+                               state.content.message_id, decision.status, decision.reason, queued_at=now)
 
 
 def _outcome_of(state: MessageState) -> tuple[MessageOutcome, str]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from core.vocab import FailureKind, FailureStatus, FormOutcome
+from core.vocab import FailureKind, FailureStatus, FormOutcome, ReceiptKind, ReceiptStatus
 
 
 # ---- handed in -------------------------------------------------------------------------------------------
@@ -253,3 +253,51 @@ class DigestFacts:
     season: SeasonTotals
     health: tuple[PollHealth, ...]
     all_current_reports: tuple[ReportRow, ...] = field(default_factory=tuple)  # for the 汇总表
+
+
+@dataclass(frozen=True)
+class ReceiptRow:
+    """One receipt as the CLI lists it and the sender sends it."""
+
+    id: int
+    message_pk: int
+    to: str
+    subject: str
+    kind: ReceiptKind
+    status: ReceiptStatus
+    reason: str
+    in_reply_to: str
+    queued_at: datetime
+    sent_at: datetime | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class ReceiptForm:
+    """One form read from the message, as its receipt repeats it to the branch."""
+
+    report_id: int
+    version: int
+    org_name: str
+    headcount: int | None
+    headcount_text: str
+    agenda: tuple[str, ...]
+    contact_person: str
+    contact_phone: str
+    activity_date: date | None
+    late: bool
+    warnings: tuple[str, ...]
+    replaces_received_at: datetime | None  # when the version this one replaces arrived (a correction)
+
+
+@dataclass(frozen=True)
+class ReceiptFacts:
+    """Everything a receipt for one message says."""
+
+    message_pk: int
+    subject: str
+    received_at: datetime
+    message_id: str
+    forms: tuple[ReceiptForm, ...]
+    repeats: tuple[tuple[str, datetime], ...]  # (organisation, first received) of each form it repeats
+    failures: tuple[tuple[str, str], ...]  # (failure kind, file name) still open
