@@ -39,6 +39,16 @@ class FailureKind(StrEnum):
         """The kind's short Chinese name, as staff see it beside the code: 附件已损坏 (corrupt)."""
         return KIND_LABELS[self]
 
+    @property
+    def advice(self) -> str:
+        """What a 回执 tells the branch: what is wrong and exactly what to do (or that it need do nothing)."""
+        return BRANCH_ADVICE[self]
+
+    @property
+    def wants_blank_form(self) -> bool:
+        """Whether the branch's receipt should carry the blank form: it sent no usable 情况表 at all."""
+        return self in {FailureKind.EMPTY_FORM, FailureKind.NOT_A_FORM, FailureKind.UNSUPPORTED_FORMAT}
+
 
 STAFF_MESSAGES: dict[FailureKind, str] = {
     FailureKind.CORRUPT: "附件已损坏，无法打开，请联系报送单位重新发送",
@@ -57,6 +67,23 @@ STAFF_MESSAGES: dict[FailureKind, str] = {
     FailureKind.UNSTORABLE: (
         "邮件无法保存到数据库，只记下了它在邮箱中的位置；请在网页邮箱中按位置找到并手工处理，同时通知管理员"
     ),
+}
+
+BRANCH_ADVICE: dict[FailureKind, str] = {
+    FailureKind.CORRUPT: "附件已损坏，无法打开。请重新保存情况表后再发送。",
+    FailureKind.ENCRYPTED: "附件设置了密码，无法打开。请去掉密码后重新发送。",
+    FailureKind.TOO_LARGE: "附件过大或内容异常，无法读取。请只发送情况表本身，检查后重新发送。",
+    FailureKind.EMPTY_FORM: "情况表尚未填写内容。请填写后重新发送（本邮件附有空白情况表）。",
+    FailureKind.NOT_A_FORM: "附件中没有找到情况表。请使用通知所附的表格填写后发送（本邮件附有空白情况表）。",
+    FailureKind.UNSUPPORTED_FORMAT: (
+        "附件格式无法识别。请另存为 Word（.docx）或 Excel（.xlsx）后重新发送（本邮件附有空白情况表）。"
+    ),
+    FailureKind.CONVERTER_MISSING: "附件为旧版文档格式，已收到并保存，工作人员处理后即可读取，无需重新发送。",
+    FailureKind.NO_ATTACHMENT: "邮件中没有附件。请补发情况表（作为邮件附件）。",
+    FailureKind.CLOUD_ATTACHMENT: "附件是超大附件下载链接，系统无法下载。请直接以普通附件形式发送情况表。",
+    FailureKind.TOO_COMPLEX: "邮件层级过深或附件过多，部分内容未能读取。请把情况表直接作为附件单独发送。",
+    FailureKind.INTERNAL_ERROR: "邮件已收到并保存，系统处理时出现问题，工作人员处理后即可读取，无需重新发送。",
+    FailureKind.UNSTORABLE: "邮件已收到，系统保存时出现问题，工作人员会手工处理，无需重新发送。",
 }
 
 KIND_LABELS: dict[FailureKind, str] = {
