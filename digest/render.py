@@ -252,10 +252,11 @@ def _correction_view(corr: Correction, tz: ZoneInfo) -> CorrectionView:
 
 
 def sender_address(sender: str) -> str:
-    """The address in 'Name <a@b>' (the last <…>), or the whole value when it has no angle brackets."""
-    if "<" in sender:
-        return sender.rpartition("<")[2].partition(">")[0].strip()
-    return sender.strip()
+    """The address in 'Name <a@b>' (the last <…>), or the whole value when it has no angle brackets; empty when
+    longer than an address can be (320 characters, as the store keeps it)."""
+    address = sender.rpartition("<")[2].partition(">")[0] if "<" in sender else sender
+    address = address.strip()
+    return address if len(address) <= 320 else ""
 
 
 def _failure_view(row: FailureRow, tz: ZoneInfo) -> FailureView:
@@ -268,7 +269,7 @@ def _failure_view(row: FailureRow, tz: ZoneInfo) -> FailureView:
         received=local_text(row.received_at, tz),
         reason=reason,
         ask=ask,
-        reply_href=mailto_href(sender_address(row.sender[:1000]), "回复：" + cut(row.subject, limits.REPLY_SUBJECT)),
+        reply_href=mailto_href(sender_address(row.sender), "回复：" + cut(row.subject, limits.REPLY_SUBJECT)),
     )
 
 

@@ -81,6 +81,7 @@ def test_every_outside_value_is_cut_with_an_ellipsis_in_html_and_text() -> None:
     for body in (out.html, out.text):
         assert body.count("…") >= 12
         assert "另有 42 条提示未列出" in body
+    assert 'href="mailto:limei@example.com?subject=' in out.html  # the address is found behind a huge name
     longest = max(len(line) for line in out.text.splitlines() if not line.strip().startswith("需核对"))
     assert longest < 400
 
