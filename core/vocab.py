@@ -174,9 +174,11 @@ class DuplicateKind(StrEnum):
 
 
 class DigestMode(StrEnum):
-    """How a digest was made: sent over SMTP, or only written to a folder (which never marks the day done)."""
+    """How a digest was made: sent over SMTP, written to the outbox folder as the day's digest (no SMTP host),
+    or written to a folder as a dry run, which never marks the day done."""
 
     SEND = "send"
+    OUTBOX = "outbox"
     DRY_RUN = "dry-run"
 
 

@@ -6,12 +6,15 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from core.vocab import FailureKind
+from digest import limits
+from digest.limits import Shown, cut, first, listed
+from digest.links import mailto_href, tel_href
+from digest.phone import display_phone
 from store.records import Correction, DigestFacts, DuplicateRow, FailureRow, PollHealth, ReportRow
 
 log = logging.getLogger(__name__)
@@ -19,7 +22,6 @@ log = logging.getLogger(__name__)
 SUBJECT_PREFIX = "【主题党日活动情况表】"
 LATE_AFTER_DAYS = 7
 STALE_POLL_AFTER = timedelta(hours=2)  # no successful poll for this long (at least) is a problem
-CHANGE_TEXT_LIMIT = 80
 WEEKDAYS = "一二三四五六日"
 
 FIELD_LABELS: dict[str, str] = {
@@ -96,7 +98,7 @@ class FailureView:
 class DuplicateGroup:
     label: str
     count: int
-    of_what: tuple[str, ...]
+    of_what: Shown[str]
 
 
 @dataclass(frozen=True)
@@ -112,14 +114,16 @@ class HealthView:
     mailbox: str
     last_ok: str
     stale: bool
-    last_error: str
-    errors: tuple[ErrorGroup, ...]
+    errors: Shown[ErrorGroup]
     login_problem: bool
 
 
 @dataclass(frozen=True)
 class DigestView:
-    """Everything the templates show, already formatted as Chinese text."""
+    """Everything the templates show, already formatted as Chinese text and cut to size (see digest.limits).
+
+    The *_total counts are of everything that happened; the Shown lists hold the first items of each.
+    """
 
     subject: str
     day: str
@@ -127,9 +131,12 @@ class DigestView:
     summary_line: str
     quiet: bool
     healthy: bool
-    reports: tuple[ReportView, ...]
-    corrections: tuple[CorrectionView, ...]
-    failures: tuple[FailureView, ...]
+    reports_total: int
+    reports: Shown[ReportView]
+    corrections_total: int
+    corrections: Shown[CorrectionView]
+    failures_total: int
+    failures: Shown[FailureView]
     open_failures: int
     duplicate_total: int
     duplicates: tuple[DuplicateGroup, ...]
@@ -211,51 +218,58 @@ def failure_message(row: FailureRow) -> str:
         return row.message or row.kind
 
 
-def shorten(text: str, limit: int = CHANGE_TEXT_LIMIT) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+def _change_text(field: str, text: str) -> str:
+    shown = display_phone(text) if field == "contact_phone" else text
+    return cut(shown, limits.CHANGE) or "（空）"
 
 
 def _report_view(row: ReportRow, tz: ZoneInfo) -> ReportView:
     phone = row.contact_phone.strip()
-    digits = "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+    warnings = [cut(w, limits.WARNING) for w in row.warnings[: limits.WARNINGS_SHOWN]]
+    if len(row.warnings) > limits.WARNINGS_SHOWN:
+        warnings.append(f"另有 {len(row.warnings) - limits.WARNINGS_SHOWN} 条提示未列出")
     return ReportView(
-        org_name=row.org_name or "（未填写党组织名称）",
-        headcount=headcount_text(row),
+        org_name=cut(row.org_name, limits.ORG_NAME) or "（未填写党组织名称）",
+        headcount=cut(headcount_text(row), limits.HEADCOUNT),
         activity_date=date_text(row.activity_date),
-        contact_person=row.contact_person.strip() or "未填写",
-        contact_phone=phone or "未填写",
-        tel_href=f"tel:{digits}" if len(digits) >= 7 else "",
+        contact_person=cut(row.contact_person, limits.PERSON) or "未填写",
+        contact_phone=cut(display_phone(phone), limits.PHONE) or "未填写",
+        tel_href=tel_href(phone[: limits.PHONE]),
         received=local_text(row.received_at, tz),
         late=row.late,
         late_days=late_days(row, tz),
-        sender=row.sender,
-        warnings=row.warnings,
+        sender=cut(row.sender, limits.SENDER),
+        warnings=tuple(warnings),
     )
 
 
 def _correction_view(corr: Correction, tz: ZoneInfo) -> CorrectionView:
     changes = tuple(
-        ChangeView(FIELD_LABELS.get(name, name), shorten(old) or "（空）", shorten(new) or "（空）")
+        ChangeView(FIELD_LABELS.get(name, name), _change_text(name, old), _change_text(name, new))
         for name, old, new in corr.changes
     )
-    return CorrectionView(corr.org_name, corr.version, local_text(corr.received_at, tz), changes)
+    return CorrectionView(cut(corr.org_name, limits.ORG_NAME), corr.version, local_text(corr.received_at, tz), changes)
+
+
+def sender_address(sender: str) -> str:
+    """The address in 'Name <a@b>' (the last <…>), or the whole value when it has no angle brackets; empty when
+    longer than an address can be (320 characters, as the store keeps it)."""
+    address = sender.rpartition("<")[2].partition(">")[0] if "<" in sender else sender
+    address = address.strip()
+    return address if len(address) <= 320 else ""
 
 
 def _failure_view(row: FailureRow, tz: ZoneInfo) -> FailureView:
-    reason, ask = split_staff_message(failure_message(row))
-    address = row.sender.rpartition("<")[2].rstrip(">").strip() if "<" in row.sender else row.sender.strip()
-    reply = ""
-    if "@" in address:
-        reply = f"mailto:{address}?subject={quote('回复：' + row.subject)}"
+    reason, ask = split_staff_message(cut(failure_message(row), limits.REASON))
+    subject = cut(row.subject, limits.SUBJECT)
     return FailureView(
-        sender=row.sender or "（未知发件人）",
-        subject=row.subject or "（无主题）",
-        filename=row.filename or "（无附件）",
+        sender=cut(row.sender, limits.SENDER) or "（未知发件人）",
+        subject=subject or "（无主题）",
+        filename=cut(row.filename, limits.FILENAME) or "（无附件）",
         received=local_text(row.received_at, tz),
         reason=reason,
         ask=ask,
-        reply_href=reply,
+        reply_href=mailto_href(sender_address(row.sender), "回复：" + cut(row.subject, limits.REPLY_SUBJECT)),
     )
 
 
@@ -264,22 +278,23 @@ def _duplicate_groups(rows: tuple[DuplicateRow, ...]) -> tuple[DuplicateGroup, .
     for kind in [*DUPLICATE_LABELS, *sorted({r.kind for r in rows} - set(DUPLICATE_LABELS))]:
         mine = [r for r in rows if r.kind == kind]
         if mine:
-            descr = tuple(dict.fromkeys(r.of_what or r.filename or r.subject for r in mine))
-            groups.append(DuplicateGroup(DUPLICATE_LABELS.get(kind, kind), len(mine), descr))
+            descr = list(dict.fromkeys(cut(r.of_what or r.filename or r.subject, limits.DUPLICATE_OF) for r in mine))
+            groups.append(DuplicateGroup(cut(DUPLICATE_LABELS.get(kind, kind), 40), len(mine), first(descr)))
     return tuple(groups)
 
 
 def _health_view(h: PollHealth, tz: ZoneInfo, now: datetime, stale_after: timedelta) -> HealthView:
     counts: Counter[str] = Counter()
-    first: dict[str, datetime] = {}
-    last: dict[str, datetime] = {}
+    first_at: dict[str, datetime] = {}
+    last_at: dict[str, datetime] = {}
     for when, line in h.errors_since:
         counts[line] += 1
-        first[line] = min(first.get(line, when), when)
-        last[line] = max(last.get(line, when), when)
-    errors = tuple(
-        ErrorGroup(line, n, local_text(first[line], tz), local_text(last[line], tz)) for line, n in counts.most_common()
-    )
+        first_at[line] = min(first_at.get(line, when), when)
+        last_at[line] = max(last_at.get(line, when), when)
+    errors = first([
+        ErrorGroup(cut(line, limits.ERROR_LINE), n, local_text(first_at[line], tz), local_text(last_at[line], tz))
+        for line, n in counts.most_common()
+    ])
     last_ok = h.last_ok_at
     if last_ok is not None and last_ok.tzinfo is None:
         last_ok = last_ok.replace(tzinfo=ZoneInfo("UTC"))
@@ -287,10 +302,9 @@ def _health_view(h: PollHealth, tz: ZoneInfo, now: datetime, stale_after: timede
     lines = [line.lower() for line in counts] + ([h.last_error.lower()] if h.last_error else [])
     login_problem = any(word in line for line in lines for word in LOGIN_ERROR_WORDS)
     return HealthView(
-        mailbox=f"{h.account} / {h.folder}" if h.account else h.folder,
+        mailbox=cut(f"{h.account} / {h.folder}" if h.account else h.folder, limits.MAILBOX),
         last_ok=local_text(h.last_ok_at, tz),
         stale=stale,
-        last_error=h.last_error,
         errors=errors,
         login_problem=login_problem,
     )
@@ -326,9 +340,12 @@ def build_view(
         summary_line=_summary_line(facts, dup_total),
         quiet=quiet,
         healthy=healthy,
-        reports=tuple(_report_view(r, tz) for r in facts.new_reports),
-        corrections=tuple(_correction_view(c, tz) for c in facts.corrections),
-        failures=tuple(_failure_view(f, tz) for f in facts.new_failures),
+        reports_total=len(facts.new_reports),
+        reports=listed(facts.new_reports, lambda r: _report_view(r, tz)),
+        corrections_total=len(facts.corrections),
+        corrections=listed(facts.corrections, lambda c: _correction_view(c, tz)),
+        failures_total=len(facts.new_failures),
+        failures=listed(facts.new_failures, lambda f: _failure_view(f, tz)),
         open_failures=facts.season.open_failures,
         duplicate_total=dup_total,
         duplicates=duplicates,
@@ -337,7 +354,7 @@ def build_view(
         season_late=facts.season.late,
         per_month=tuple((_month_text(m), n) for m, n in facts.season.per_month),
         messages_received=facts.messages_received,
-        ignored=tuple((IGNORED_LABELS.get(reason, reason), n) for reason, n in facts.ignored if n),
+        ignored=tuple((cut(IGNORED_LABELS.get(reason, reason), 40), n) for reason, n in facts.ignored if n),
         health=health,
         generated=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         xlsx_name=xlsx_filename(facts.day),
@@ -371,5 +388,5 @@ def render_digest(
     hours = f"{stale_after.total_seconds() / 3600:g}"
     html = _ENV.get_template("digest.html.j2").render(v=view, late_after=LATE_AFTER_DAYS, stale_hours=hours)
     text = _ENV.get_template("digest.txt.j2").render(v=view, late_after=LATE_AFTER_DAYS, stale_hours=hours)
-    log.debug("rendered digest for %s: %d reports, %d failures", facts.day, len(view.reports), len(view.failures))
+    log.debug("rendered digest for %s: %d reports, %d failures", facts.day, view.reports_total, view.failures_total)
     return RenderedDigest(subject=view.subject, html=html, text=text)

@@ -4,25 +4,39 @@ from __future__ import annotations
 
 import logging
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from core.settings import Settings
+from core.vocab import DigestMode
 from digest.compose import FALLBACK_FROM, compose_digest
 from digest.render import STALE_POLL_AFTER, render_digest, xlsx_filename
 from digest.xlsx import summary_xlsx_bytes, write_summary_xlsx
-from mailout.outbox import outbox_paths, write_outbox
-from mailout.send import DigestSendError, send_digest
-from store.events import digest_sent, last_digest_run, record_digest_run
-from store.locks import mailbox_lock as digest_lock
+from mailout.compose import address_of
+from mailout.outbox import write_message
+from mailout.send import SendError, send
+from store import locks
+from store.events import digest_done, last_digest_run, record_digest_run
 from store.queries import current_reports, digest_facts
-from store.session import Session, SessionFactory, engine_of
+from store.session import SessionFactory, engine_of
 
 log = logging.getLogger(__name__)
 
-MODES = ("send", "outbox", "dry-run")
 MAX_CATCH_UP_DAYS = 14
+
+
+@contextmanager
+def digest_lock(session_factory: SessionFactory, day: date) -> Iterator[bool]:
+    """One process at a time builds a day's digest: yield True when this one holds the day, False when busy.
+
+    The store's named lock (PostgreSQL advisory lock / SQLite lease); store/locks.py still calls it
+    mailbox_lock after its first use, polling one mailbox.
+    """
+    with locks.mailbox_lock(engine_of(session_factory), f"digest:{day.isoformat()}") as got:
+        yield got
 
 
 @dataclass(frozen=True)
@@ -34,7 +48,7 @@ class DigestOutcome:
     """
 
     day: date
-    mode: str
+    mode: DigestMode
     sent: bool
     skipped_reason: str
     recipients: tuple[str, ...]
@@ -44,7 +58,11 @@ class DigestOutcome:
 
     @property
     def done(self) -> bool:
-        """The day's digest exists now (sent or written), whether by this run or an earlier one."""
+        """The day's digest exists now (sent, or written to the outbox), by this run or an earlier one.
+
+        Never after a dry run: its files are a preview, not the day's digest."""
+        if self.mode is DigestMode.DRY_RUN:
+            return False
         return self.sent or bool(self.paths) or self.skipped_reason == "already_sent"
 
 
@@ -53,23 +71,26 @@ def stale_after(settings: Settings) -> timedelta:
     return max(STALE_POLL_AFTER, timedelta(minutes=3 * settings.poll_minutes))
 
 
-def default_mode(settings: Settings) -> str:
+def default_mode(settings: Settings) -> DigestMode:
     """send when an SMTP host is set, else the outbox."""
-    return "send" if settings.smtp_host else "outbox"
+    return DigestMode.SEND if settings.smtp_host else DigestMode.OUTBOX
 
 
 def outbox_dir(settings: Settings, out: Path | None = None) -> Path:
     return out if out is not None else settings.data_dir / "outbox"
 
 
-def already_done(session: Session, day: date, mode: str, out_dir: Path) -> bool:
-    """Sent over SMTP, or (outbox mode) already written to the outbox folder.
+def outbox_stem(day: date) -> str:
+    """The digest's file names in a folder: digest-YYYY-MM-DD.eml and .html."""
+    return f"digest-{day.isoformat()}"
 
-    store.events.digest_sent counts only mode "send"; an outbox digest is done when its .eml is in the folder.
-    """
-    if digest_sent(session, day):
-        return True
-    return mode == "outbox" and outbox_paths(out_dir, day)[0].is_file()
+
+def check_envelope(settings: Settings) -> None:
+    """SendError naming INTAKE_DIGEST_FROM or INTAKE_DIGEST_TO when the digest has no sender or nobody to go to."""
+    if not address_of(settings.digest_from):
+        raise SendError("INTAKE_DIGEST_FROM is not set to an e-mail address; the digest cannot be sent")
+    if not any(address_of(r) for r in settings.digest_to):
+        raise SendError("INTAKE_DIGEST_TO is not set; the digest has nobody to go to")
 
 
 def run_digest(
@@ -77,7 +98,7 @@ def run_digest(
     session_factory: SessionFactory,
     day: date,
     *,
-    mode: str | None,
+    mode: DigestMode | str | None,
     out: Path | None,
     force: bool,
     now: datetime | None = None,
@@ -85,24 +106,28 @@ def run_digest(
 ) -> DigestOutcome:
     """Build and deliver the digest for day.
 
-    mode: "send" (SMTP), "outbox" (write .eml/.html, recorded as done), "dry-run" (write to out, never recorded,
-    never skipped), or None for the default (send when INTAKE_SMTP_HOST is set, else outbox). A day already
-    done is skipped unless force. The digest run is recorded and committed once, after delivery.
-    Raises DigestSendError when SMTP did not take the mail (nothing is recorded then, so it is retried).
+    mode: DigestMode.SEND (SMTP), OUTBOX (write .eml/.html, recorded as the day's digest), DRY_RUN (write to
+    out, never recorded, never skipped, never marks the day done), or None for the default (send when
+    INTAKE_SMTP_HOST is set, else outbox). A day already done (store.events.digest_done) is skipped unless
+    force. The digest run is recorded and committed once, after delivery.
+    Raises SendError when SMTP did not take the mail (nothing is recorded then, so it is retried).
     """
     tz = settings.tz
     moment = (now or datetime.now(tz)).astimezone(tz)
-    chosen = mode or default_mode(settings)
-    if chosen not in MODES:
-        raise ValueError(f"unknown digest mode {chosen!r}; expected one of {', '.join(MODES)}")
-    if chosen == "send" and not settings.smtp_host:
-        raise DigestSendError("INTAKE_SMTP_HOST is not set: use the outbox (no --send) or --dry-run")
+    try:
+        chosen = DigestMode(mode) if mode else default_mode(settings)
+    except ValueError:
+        raise ValueError(f"unknown digest mode {mode!r}; expected one of {', '.join(DigestMode)}") from None
+    if chosen is DigestMode.SEND:
+        if not settings.smtp_host:
+            raise SendError("INTAKE_SMTP_HOST is not set: use the outbox (no --send) or --dry-run")
+        check_envelope(settings)
     out_dir = outbox_dir(settings, out)
-    if chosen == "dry-run":
+    if chosen is DigestMode.DRY_RUN:
         return _build_and_deliver(settings, session_factory, day, chosen, out_dir, force, moment, ssl_context)
-    # One process at a time per day (PostgreSQL advisory lock / SQLite lease), so the check-send-record
-    # sequence cannot interleave with a scheduler and a CLI run sending the same day.
-    with digest_lock(engine_of(session_factory), f"digest:{day.isoformat()}") as got:
+    # One process at a time per day, so the check-send-record sequence cannot interleave with a scheduler
+    # and a CLI run sending the same day.
+    with digest_lock(session_factory, day) as got:
         if not got:
             log.warning("digest for %s is being built by another process; skipping", day)
             return DigestOutcome(day, chosen, False, "busy", (), "", ())
@@ -113,7 +138,7 @@ def _build_and_deliver(
     settings: Settings,
     session_factory: SessionFactory,
     day: date,
-    chosen: str,
+    chosen: DigestMode,
     out_dir: Path,
     force: bool,
     moment: datetime,
@@ -121,7 +146,7 @@ def _build_and_deliver(
 ) -> DigestOutcome:
     tz = settings.tz
     with session_factory() as session:
-        if chosen != "dry-run" and not force and already_done(session, day, chosen, out_dir):
+        if chosen is not DigestMode.DRY_RUN and not force and digest_done(session, day):
             log.info("digest for %s already done; skipping (use --force to send again)", day)
             return DigestOutcome(day, chosen, False, "already_sent", (), "", ())
         facts = digest_facts(session, day, tz)
@@ -138,19 +163,19 @@ def _build_and_deliver(
     )
     message_id = str(message["Message-ID"])
     paths: tuple[Path, ...] = ()
-    if chosen == "send":
-        result = send_digest(message, settings, ssl_context=ssl_context)
+    if chosen is DigestMode.SEND:
+        result = send(settings, message, ssl_context=ssl_context)
         recipients = result.accepted
     else:
-        paths = write_outbox(message, rendered.html, out_dir, day)
+        paths = write_message(message, out_dir, outbox_stem(day))
         recipients = tuple(settings.digest_to)
 
-    if chosen != "dry-run":
+    if chosen is not DigestMode.DRY_RUN:
         with session_factory() as session:
             record_digest_run(session, day, moment, recipients, message_id, chosen)
             session.commit()
     log.info("digest %s for %s done (%s, %d recipients)", message_id, day, chosen, len(recipients))
-    return DigestOutcome(day, chosen, chosen == "send", "", recipients, message_id, paths, rendered.subject)
+    return DigestOutcome(day, chosen, chosen is DigestMode.SEND, "", recipients, message_id, paths, rendered.subject)
 
 
 def latest_due_day(settings: Settings, now: datetime) -> date:
@@ -163,19 +188,17 @@ def latest_due_day(settings: Settings, now: datetime) -> date:
 def due_days(settings: Settings, session_factory: SessionFactory, now: datetime) -> list[date]:
     """Days whose digest should go out now, oldest first: the latest due day plus any missed since the last run.
 
-    Catch-up reaches back at most MAX_CATCH_UP_DAYS days; days already done (see already_done) are left out.
+    Catch-up reaches back at most MAX_CATCH_UP_DAYS days; days already done (digest_done) are left out.
     """
     latest = latest_due_day(settings, now)
     earliest = latest - timedelta(days=MAX_CATCH_UP_DAYS - 1)
-    mode = default_mode(settings)
-    out_dir = outbox_dir(settings)
     with session_factory() as session:
         last = last_digest_run(session, mode=None)
         start = latest if last is None else max(last.day + timedelta(days=1), earliest)
         candidates = [start + timedelta(days=i) for i in range((latest - start).days + 1)]
         if last is not None and last.day >= latest:
             candidates = [latest]  # e.g. an older day was forced again later: still check the latest
-        return [d for d in candidates if not already_done(session, d, mode, out_dir)]
+        return [d for d in candidates if not digest_done(session, d)]
 
 
 def export_summary(settings: Settings, session_factory: SessionFactory, path: Path, since: date | None = None) -> int:
@@ -205,5 +228,5 @@ def describe(outcome: DigestOutcome) -> str:
     if outcome.sent:
         return f"digest for {day} sent to {', '.join(outcome.recipients)} ({outcome.message_id})\n{outcome.subject}"
     where = ", ".join(str(p) for p in outcome.paths)
-    note = "" if outcome.mode == "dry-run" else " (no INTAKE_SMTP_HOST: recorded as this day's digest)"
+    note = "" if outcome.mode is DigestMode.DRY_RUN else " (no INTAKE_SMTP_HOST: recorded as this day's digest)"
     return f"digest for {day} written to {where}{note}\n{outcome.subject}"

@@ -1,4 +1,10 @@
-"""Build the 汇总表 workbook (one row per current report) with openpyxl, as bytes or a file."""
+"""Build the 汇总表 workbook (one row per current report) with openpyxl, as bytes or a file.
+
+Every text cell comes from a branch's form or mail, so each is written as a string (never a formula: a value
+starting with = + - @ or a tab/CR is stored as text with Excel's quote prefix, the ' a person would type), and
+one longer than Excel's 32,767-character cell limit is cut visibly: it ends with "…", the cell carries a comment
+and the 备注 column says which field was cut and how long it was. Phones show as staff write them.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +18,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
+from digest.phone import display_phone
 from store.records import ReportRow
 
 log = logging.getLogger(__name__)
@@ -24,6 +33,9 @@ SHEET_TITLE = "汇总表"
 TEXT_FORMAT = "@"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+EXCEL_CELL_LIMIT = 32_767  # characters (UTF-16 code units) Excel keeps in one cell; a longer one breaks the file
+TRUNCATED_NOTE = "内容过长，已截断，完整内容见系统"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as the start of a formula
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("发件人", 28),
     Column("附件", 24),
     Column("版本", 6),
+    Column("备注", 30),
 )
 HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
 
@@ -70,30 +83,72 @@ def _agenda_text(agenda: tuple[str, ...]) -> str:
     return "\n".join(f"{i}. {item}" for i, item in enumerate(items, start=1))
 
 
-def _clean(value: object) -> object:
-    """Strings without the control characters Excel refuses."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit_cell(text: str) -> tuple[str, int]:
+    """text without the control characters Excel refuses, and within its cell limit, cut with "…" when longer.
+
+    Returns (value, original length in characters); the length is 0 when nothing was cut.
+    """
+    clean = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if len(clean) <= EXCEL_CELL_LIMIT // 2 or _utf16_length(clean) <= EXCEL_CELL_LIMIT:
+        return clean, 0
+    room = EXCEL_CELL_LIMIT - 1  # one unit for the ellipsis
+    kept = clean[:room]
+    while (excess := _utf16_length(kept) - room) > 0:  # characters beyond the BMP count twice
+        kept = kept[: len(kept) - (excess + 1) // 2]
+    return kept + "…", len(clean)
 
 
 def _row_values(index: int, row: ReportRow, tz: ZoneInfo) -> list[object]:
     headcount: int | str | None = row.headcount if row.headcount is not None else (row.headcount_text.strip() or None)
     activity: date | None = row.activity_date
-    values: list[object] = [
+    return [
         index,
         row.org_name,
         headcount,
         _agenda_text(row.agenda),
         row.summary,
         row.contact_person,
-        row.contact_phone,
+        display_phone(row.contact_phone),
         activity,
         _local_naive(row.received_at, tz),
         "是" if row.late else "否",
         row.sender,
         row.attachment,
         row.version,
+        None,  # 备注, filled by _append_report when a cell had to be cut
     ]
-    return [_clean(v) for v in values]
+
+
+def _put_text(cell: Cell, text: str) -> str:
+    """Write text as a string cell, never a formula; return the 备注 line when it had to be cut."""
+    value, original = fit_cell(text)
+    cell.value = value
+    cell.data_type = "s"  # openpyxl would store a value starting with "=" as a formula
+    if value.startswith(FORMULA_START):
+        cell.quotePrefix = True  # as Excel marks a typed '=...: shown and kept as text, also after editing
+    if not original:
+        return ""
+    cell.comment = Comment(f"{TRUNCATED_NOTE}（原文 {original:,} 字）", "szlgb-intake")
+    return f"{HEADERS[cell.column - 1]}{TRUNCATED_NOTE}（原文 {original:,} 字）"
+
+
+def _append_report(ws: Worksheet, index: int, report: ReportRow, tz: ZoneInfo) -> None:
+    """One report as row index + 1: typed values, every text cell through _put_text, 备注 saying what was cut."""
+    r = index + 1
+    notes: list[str] = []
+    for col, value in enumerate(_row_values(index, report, tz), start=1):
+        cell = ws.cell(row=r, column=col)
+        if isinstance(value, str):
+            if note := _put_text(cell, value):
+                notes.append(note)
+        else:
+            cell.value = value
+    if notes:
+        _put_text(ws.cell(row=r, column=HEADERS.index("备注") + 1), "；".join(notes))
 
 
 def build_workbook(rows: Iterable[ReportRow], tz: ZoneInfo) -> Workbook:
@@ -122,11 +177,9 @@ def build_workbook(rows: Iterable[ReportRow], tz: ZoneInfo) -> Workbook:
 
     count = 0
     for count, report in enumerate(rows, start=1):
-        ws.append(_row_values(count, report, tz))
+        _append_report(ws, count, report, tz)
         r = count + 1
         for col, cell in enumerate(ws[r], start=1):
-            if cell.data_type == "f":  # a branch's text that starts with "=" is text, never a formula
-                cell.data_type = "s"
             cell.border = border
             cell.alignment = center_top if HEADERS[col - 1] in {"序号", "人数", "是否逾期", "版本"} else wrap_top
         phone = ws.cell(row=r, column=HEADERS.index("联系方式") + 1)

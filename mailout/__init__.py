@@ -1,1 +1,1 @@
-"""Mail out, shared by the digest and the receipts: send over SMTP, or write to the outbox folder."""
+"""Mail out, shared by the digest and the receipts: compose a mail, send it over SMTP, or write it to a folder."""

@@ -1,32 +1,65 @@
-"""Write a composed digest to a folder as .eml and .html instead of sending it."""
+"""Write a composed mail to a folder instead of sending it: STEM.eml, and STEM.html when it has an HTML body.
+
+Each file appears whole or not at all (written to a temporary file beside it, flushed, then renamed), so a
+reader, or a crash, never sees half a mail.
+"""
 
 from __future__ import annotations
 
 import email.policy
 import logging
-from datetime import date
+import os
+import re
+import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-
-def outbox_paths(out_dir: Path, day: date) -> tuple[Path, Path]:
-    stem = f"digest-{day.isoformat()}"
-    return out_dir / f"{stem}.eml", out_dir / f"{stem}.html"
+_STEM = re.compile(r"^[\w][\w.@+=-]{0,150}$")  # one file name, never a path, never hidden
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write data to path via a unique temporary file in the same folder, synced, then renamed over path."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
-def write_outbox(message: EmailMessage, html: str, out_dir: Path, day: date) -> tuple[Path, ...]:
-    """Write digest-YYYY-MM-DD.eml (the whole mail, 汇总表 included) and .html (to open in a browser)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    eml, page = outbox_paths(out_dir, day)
-    _write_atomic(eml, message.as_bytes(policy=email.policy.SMTP))
-    _write_atomic(page, html.encode("utf-8"))
-    log.info("digest %s for %s written to %s", message.get("Message-ID", ""), day, out_dir)
-    return eml, page
+def outbox_paths(folder: Path, stem: str) -> tuple[Path, Path]:
+    """Where write_message puts STEM.eml and STEM.html; ValueError for a stem that is not one plain name."""
+    if not _STEM.match(stem):
+        raise ValueError(f"outbox file name {stem[:80]!r}: letters, digits and . _ - @ + = only, not starting with .")
+    return folder / f"{stem}.eml", folder / f"{stem}.html"
+
+
+def html_body(message: EmailMessage) -> str | None:
+    """The text of the mail's HTML body, if it has one."""
+    part = message.get_body(preferencelist=("html",))
+    if part is None:
+        return None
+    content = part.get_content()
+    return content if isinstance(content, str) else None
+
+
+def write_message(message: EmailMessage, folder: Path, stem: str) -> tuple[Path, ...]:
+    """Write the whole mail (attachments included) as STEM.eml, and its HTML body as STEM.html to open in a
+    browser; return the paths written. The folder is made when missing; files of the same stem are replaced."""
+    eml, page = outbox_paths(folder, stem)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [write_atomic(eml, message.as_bytes(policy=email.policy.SMTP))]
+    html = html_body(message)
+    if html is not None:
+        paths.append(write_atomic(page, html.encode("utf-8")))
+    else:
+        page.unlink(missing_ok=True)  # an older mail's page of the same stem would no longer match the .eml
+    log.info("mail %s written to %s", message.get("Message-ID", ""), eml)
+    return tuple(paths)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.vocab import DigestMode
 from store.models import DigestRunRecord, PollRun
 from store.records import DigestRun, PollRecord
 from store.text import clean_text, clip
@@ -48,6 +49,15 @@ def digest_sent(session: Session, day: date) -> bool:
     """Was the digest for this day already sent (not just written as a dry run)?"""
     found = session.scalar(
         select(DigestRunRecord.id).where(DigestRunRecord.day == day, DigestRunRecord.mode == "send").limit(1)
+    )
+    return found is not None
+
+
+def digest_done(session: Session, day: date) -> bool:
+    """Is this day's digest done: sent over SMTP, or written to the outbox as the day's digest? A dry run never is."""
+    done_modes = (DigestMode.SEND.value, DigestMode.OUTBOX.value)
+    found = session.scalar(
+        select(DigestRunRecord.id).where(DigestRunRecord.day == day, DigestRunRecord.mode.in_(done_modes)).limit(1)
     )
     return found is not None
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-from dataclasses import replace
 from email.message import EmailMessage
 
 from core.settings import Settings
@@ -14,6 +13,7 @@ from digest.xlsx import summary_xlsx_bytes
 from store.records import DigestFacts
 from tests.digest.factories import DIGEST_AT, SHANGHAI, facts
 from tests.fixtures.smtp import SmtpServer
+from tests.mailout.helpers import smtp_settings
 
 FROM = "组织指导处 <szlgbjdjc@163.com>"
 TO = ("zzzdc@example.gov.cn", "leader@example.gov.cn")
@@ -34,7 +34,5 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 def settings_for(server: SmtpServer, **over: object) -> Settings:
-    base = Settings(smtp_host=server.host, smtp_port=server.port, smtp_security=server.security,
-                    smtp_user=server.user, smtp_password=server.password, smtp_timeout=10.0,
-                    digest_from=FROM, digest_to=TO)
-    return replace(base, **over)  # type: ignore[arg-type]
+    """smtp_settings for the server, with the digest's sender and recipients."""
+    return smtp_settings(server, **{"digest_from": FROM, "digest_to": TO, **over})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from digest.render import digest_subject, render_digest, split_staff_message
 from store.records import Correction, DuplicateRow
@@ -190,3 +192,57 @@ def test_a_quiet_day_without_any_mailbox_poll_never_claims_the_service_is_runnin
     assert "当日没有新的情况表、更正或待处理事项。" in out.text
     assert "收信服务运行正常" not in out.text and "收信服务运行正常" not in out.html
     assert "尚无邮箱收信记录" in out.text
+
+
+class Page(HTMLParser):
+    """What a mail client sees in the HTML: the tags, every href, and the text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.hrefs: list[str] = []
+        self.texts: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.hrefs.extend(value or "" for name, value in attrs if name == "href")
+
+    def handle_data(self, data: str) -> None:
+        self.texts.append(data)
+
+
+HOSTILE_ADDRESS = "limei?cc=thief%40evil.example&body=hello&bcc=boss@example.com"
+
+
+def test_hostile_values_render_as_text_and_every_link_carries_one_address_and_a_subject_only() -> None:
+    evil_org = "<script>alert(1)</script>党支部"
+    evil_name = '"><a href="javascript:alert(2)">李梅</a>'
+    row = failure(sender=f"{evil_name} <{HOSTILE_ADDRESS}>", subject="情况表&body=<b>x</b>#frag")
+    out = render_digest(facts(new_reports=(report(org_name=evil_org, contact_person=evil_name),),
+                              new_failures=(row,)), SHANGHAI, DIGEST_AT, 1)
+    page = Page(out.html)
+    assert "script" not in page.tags
+    assert page.tags.count("a") == len(page.hrefs)  # no anchor came from the branch's text
+    text = "".join(page.texts)
+    assert "1. " + evil_org in text and evil_name in text
+
+    mailtos = [h for h in page.hrefs if h.startswith("mailto:")]
+    assert len(mailtos) == 1 and all(h.startswith(("mailto:", "tel:")) for h in page.hrefs)
+    link = urlsplit(mailtos[0])
+    assert unquote(link.path) == HOSTILE_ADDRESS
+    query = parse_qs(link.query, keep_blank_values=True)
+    assert list(query) == ["subject"] and query["subject"] == ["回复：情况表&body=<b>x</b>#frag"]
+    assert link.fragment == ""
+
+
+def test_landlines_show_with_the_area_code_hyphenated_and_mobiles_as_typed() -> None:
+    rows = (report(contact_phone="051265221234"), report(id=2, org_name="第二党支部", contact_phone="13912345678"))
+    corr = Correction(report_id=3, org_name="某支部", version=2, received_at=at(9),
+                      changes=(("contact_phone", "051265221234", "02161234567"),))
+    out = render_digest(facts(new_reports=rows, corrections=(corr,)), SHANGHAI, DIGEST_AT, 2)
+    assert "联系方式：0512-65221234" in out.text and "联系方式：13912345678" in out.text
+    assert "联系方式：0512-65221234 → 021-61234567" in out.text
+    assert 'href="tel:051265221234"' in out.html and ">0512-65221234</a>" in out.html
+    assert "051265221234" not in "".join(Page(out.html).texts)

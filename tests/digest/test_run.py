@@ -12,15 +12,14 @@ import openpyxl
 import pytest
 
 from core.settings import Settings
-from core.vocab import FailureKind
-from digest.run import MAX_CATCH_UP_DAYS, due_days, run_digest
-from mailout.send import DigestSendError
+from core.vocab import DigestMode, FailureKind
+from digest.run import MAX_CATCH_UP_DAYS, digest_lock, due_days, run_digest
+from mailout.send import SendError
 from store.dedup import record_attachment, record_form
-from store.events import digest_sent, last_digest_run, record_digest_run, record_poll
+from store.events import digest_done, digest_sent, last_digest_run, record_digest_run, record_poll
 from store.failures import record_failure
-from store.locks import mailbox_lock
 from store.messages import record_message
-from store.session import SessionFactory, engine_of
+from store.session import SessionFactory
 from tests.digest.helpers import TO, parse, settings_for
 from tests.fixtures.smtp import SmtpServer, free_port
 from tests.store.helpers import BASE_TIME, attachment_in, docx_bytes, form, message_in
@@ -59,7 +58,7 @@ def test_digest_arrives_once_with_recipients_subject_counts_and_xlsx(
 
     outcome = run_digest(settings, session_factory, DAY, mode=None, out=None, force=False, now=MORNING_AFTER)
 
-    assert outcome.sent and outcome.mode == "send" and outcome.recipients == TO
+    assert outcome.sent and outcome.mode is DigestMode.SEND and outcome.recipients == TO
     assert len(smtp_server.received) == 1
     envelope = smtp_server.received[0]
     assert envelope.rcpt_tos == TO
@@ -92,7 +91,7 @@ def test_digest_arrives_once_with_recipients_subject_counts_and_xlsx(
 def test_a_day_with_nothing_new_still_sends_a_short_digest(
     smtp_server: SmtpServer, session_factory: SessionFactory
 ) -> None:
-    outcome = run_digest(settings_for(smtp_server), session_factory, DAY, mode="send", out=None, force=False,
+    outcome = run_digest(settings_for(smtp_server), session_factory, DAY, mode=DigestMode.SEND, out=None, force=False,
                          now=MORNING_AFTER)
     assert outcome.sent
     mail = parse(smtp_server.received[0].content)
@@ -102,7 +101,7 @@ def test_a_day_with_nothing_new_still_sends_a_short_digest(
 def test_failed_send_records_nothing_so_the_day_is_tried_again(session_factory: SessionFactory) -> None:
     settings = Settings(smtp_host="127.0.0.1", smtp_port=free_port(), smtp_security="none", smtp_timeout=5.0,
                         digest_from="szlgbjdjc@163.com", digest_to=TO)
-    with pytest.raises(DigestSendError):
+    with pytest.raises(SendError):
         run_digest(settings, session_factory, DAY, mode=None, out=None, force=False, now=MORNING_AFTER)
     with session_factory() as session:
         assert not digest_sent(session, DAY)
@@ -113,12 +112,12 @@ def test_without_smtp_host_the_digest_goes_to_the_outbox_once(tmp_path: Path, se
     seed_day(session_factory)
     settings = Settings(data_dir=tmp_path / "var", digest_to=TO, digest_from="szlgbjdjc@163.com")
     outcome = run_digest(settings, session_factory, DAY, mode=None, out=None, force=False, now=MORNING_AFTER)
-    assert outcome.mode == "outbox" and not outcome.sent
+    assert outcome.mode is DigestMode.OUTBOX and not outcome.sent
     assert [p.name for p in outcome.paths] == ["digest-2026-05-10.eml", "digest-2026-05-10.html"]
     assert all(p.parent == tmp_path / "var" / "outbox" for p in outcome.paths)
     assert "新收2份" in parse(outcome.paths[0].read_bytes())["Subject"]
     with session_factory() as session:
-        run = last_digest_run(session, mode="outbox")
+        run = last_digest_run(session, mode=DigestMode.OUTBOX)
         assert run is not None and run.day == DAY
     again = run_digest(settings, session_factory, DAY, mode=None, out=None, force=False, now=MORNING_AFTER)
     assert again.skipped_reason == "already_sent" and again.paths == ()
@@ -129,7 +128,7 @@ def test_dry_run_writes_to_the_folder_given_and_records_nothing(
     tmp_path: Path, smtp_server: SmtpServer, session_factory: SessionFactory
 ) -> None:
     settings = settings_for(smtp_server)
-    outcome = run_digest(settings, session_factory, DAY, mode="dry-run", out=tmp_path / "preview", force=False,
+    outcome = run_digest(settings, session_factory, DAY, mode=DigestMode.DRY_RUN, out=tmp_path / "preview", force=False,
                          now=MORNING_AFTER)
     assert outcome.paths and outcome.paths[1].read_text("utf-8").startswith("<!DOCTYPE html>")
     assert smtp_server.received == []
@@ -138,9 +137,41 @@ def test_dry_run_writes_to_the_folder_given_and_records_nothing(
     assert due_days(settings, session_factory, MORNING_AFTER) == [DAY]
 
 
+def test_a_dry_run_into_the_outbox_folder_never_marks_the_day_done(
+    tmp_path: Path, session_factory: SessionFactory
+) -> None:
+    seed_day(session_factory)
+    settings = Settings(data_dir=tmp_path / "var", digest_to=TO, digest_from="szlgbjdjc@163.com")
+    preview = run_digest(settings, session_factory, DAY, mode=DigestMode.DRY_RUN, out=None, force=False,
+                         now=MORNING_AFTER)
+    assert preview.paths[0] == tmp_path / "var" / "outbox" / "digest-2026-05-10.eml"  # where the real one goes
+    assert not preview.done
+    with session_factory() as session:
+        assert not digest_done(session, DAY) and last_digest_run(session, mode=None) is None
+    assert due_days(settings, session_factory, MORNING_AFTER) == [DAY]
+
+    real = run_digest(settings, session_factory, DAY, mode=None, out=None, force=False, now=MORNING_AFTER)
+    assert real.mode is DigestMode.OUTBOX and real.skipped_reason == "" and real.done
+    with session_factory() as session:
+        assert digest_done(session, DAY)
+        run = last_digest_run(session, mode=None)
+        assert run is not None and run.mode == DigestMode.OUTBOX and run.message_id == real.message_id
+    assert due_days(settings, session_factory, MORNING_AFTER) == []
+
+
+def test_sending_without_digest_sender_or_recipients_names_the_setting_before_connecting(
+    smtp_server: SmtpServer, session_factory: SessionFactory
+) -> None:
+    for over, setting in (({"digest_to": ()}, "INTAKE_DIGEST_TO"), ({"digest_from": ""}, "INTAKE_DIGEST_FROM")):
+        with pytest.raises(SendError, match=setting):
+            run_digest(settings_for(smtp_server, **over), session_factory, DAY, mode=DigestMode.SEND, out=None,
+                       force=False, now=MORNING_AFTER)
+    assert smtp_server.received == []
+
+
 def test_send_mode_without_smtp_host_is_refused(session_factory: SessionFactory) -> None:
-    with pytest.raises(DigestSendError, match="INTAKE_SMTP_HOST"):
-        run_digest(Settings(), session_factory, DAY, mode="send", out=None, force=False, now=MORNING_AFTER)
+    with pytest.raises(SendError, match="INTAKE_SMTP_HOST"):
+        run_digest(Settings(), session_factory, DAY, mode=DigestMode.SEND, out=None, force=False, now=MORNING_AFTER)
 
 
 def test_due_days_is_yesterday_after_digest_time_and_the_day_before_until_then(
@@ -174,7 +205,7 @@ def test_days_missed_while_down_are_all_due_oldest_first_and_capped(
 def test_a_day_being_sent_by_another_process_is_skipped_not_sent_twice(
     smtp_server: SmtpServer, session_factory: SessionFactory
 ) -> None:
-    with mailbox_lock(engine_of(session_factory), f"digest:{DAY.isoformat()}") as held:
+    with digest_lock(session_factory, DAY) as held:
         assert held
         outcome = run_digest(settings_for(smtp_server), session_factory, DAY, mode=None, out=None, force=False,
                              now=MORNING_AFTER)

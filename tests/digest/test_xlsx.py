@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import subprocess
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from digest.xlsx import HEADERS, SHEET_TITLE, summary_xlsx_bytes, write_summary_xlsx
+from digest.xlsx import EXCEL_CELL_LIMIT, HEADERS, SHEET_TITLE, TRUNCATED_NOTE, summary_xlsx_bytes, write_summary_xlsx
 from tests.digest.factories import SHANGHAI, report
 from tests.fixtures.services import require_binary
 
@@ -68,10 +70,47 @@ def test_agenda_items_are_numbered_lines_and_long_text_wraps() -> None:
     assert ws.column_dimensions["B"].width >= 20
 
 
-def test_text_that_looks_like_a_formula_stays_text() -> None:
-    ws = _sheet(summary_xlsx_bytes([report(org_name="=HYPERLINK(\"http://x\")", summary="=1+1")], SHANGHAI))
-    cell = ws.cell(row=2, column=_col("党组织名称"))
-    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x")'
+FORMULA_LIKE = ('=HYPERLINK("http://x","点我")', "+1+1", "-2+3", "@SUM(1,1)", "\t=1+1", "\r=1+1")
+
+
+@pytest.mark.parametrize("value", FORMULA_LIKE)
+def test_text_that_looks_like_a_formula_stays_text_with_the_quote_prefix(value: str) -> None:
+    ws = _sheet(summary_xlsx_bytes([report(org_name=value, summary=value, contact_person=value)], SHANGHAI))
+    for name in ("党组织名称", "简介", "联系人"):
+        cell = ws.cell(row=2, column=_col(name))
+        assert cell.value == value and cell.data_type == "s" and cell.quotePrefix, name
+
+
+def test_ordinary_text_has_no_quote_prefix() -> None:
+    ws = _sheet(summary_xlsx_bytes([report()], SHANGHAI))
+    assert not ws.cell(row=2, column=_col("党组织名称")).quotePrefix
+
+
+def test_a_cell_beyond_excels_limit_is_cut_visibly_with_a_comment_and_a_note() -> None:
+    long_summary = "支部组织老同志参观。" * 4000  # 40,000 characters
+    emoji_agenda = ("😀" * 20_000,)  # 20,000 characters, 40,000 UTF-16 units: Excel counts those
+    ws = _sheet(summary_xlsx_bytes([report(summary=long_summary, agenda=emoji_agenda)], SHANGHAI))
+    summary = ws.cell(row=2, column=_col("简介"))
+    assert len(summary.value) == EXCEL_CELL_LIMIT and summary.value.endswith("…")
+    assert long_summary.startswith(summary.value[:-1])
+    assert summary.comment is not None and TRUNCATED_NOTE in summary.comment.text
+    agenda = ws.cell(row=2, column=_col("议程")).value
+    assert len(agenda.encode("utf-16-le")) // 2 <= EXCEL_CELL_LIMIT and agenda.endswith("😀…")
+    note = ws.cell(row=2, column=_col("备注")).value
+    assert note == (f"议程{TRUNCATED_NOTE}（原文 20,000 字）；简介{TRUNCATED_NOTE}（原文 40,000 字）")
+    assert ws.cell(row=2, column=_col("党组织名称")).comment is None
+
+
+def test_a_report_within_the_limits_has_an_empty_note() -> None:
+    ws = _sheet(summary_xlsx_bytes([report()], SHANGHAI))
+    assert ws.cell(row=2, column=_col("备注")).value is None
+
+
+def test_landlines_show_hyphenated_mobiles_as_typed() -> None:
+    rows = [report(contact_phone="051265221234"), report(id=2, contact_phone="13912345678")]
+    ws = _sheet(summary_xlsx_bytes(rows, SHANGHAI))
+    assert ws.cell(row=2, column=_col("联系方式")).value == "0512-65221234"
+    assert ws.cell(row=3, column=_col("联系方式")).value == "13912345678"
 
 
 def test_control_characters_from_a_form_do_not_break_the_workbook() -> None:
@@ -88,7 +127,9 @@ def test_write_summary_xlsx_creates_folders_and_leaves_no_partial_file(tmp_path:
 
 def test_libreoffice_reads_the_workbook_with_phone_and_headcount_intact(tmp_path: Path) -> None:
     soffice = require_binary("soffice", "libreoffice-calc-nogui")
-    book = write_summary_xlsx([report(), report(id=2, org_name="第二党支部", headcount=9)], SHANGHAI,
+    hostile = report(id=3, org_name="=1+1", contact_person="+2+3", summary="长" * 40_000,
+                     contact_phone="051265221234")
+    book = write_summary_xlsx([report(), report(id=2, org_name="第二党支部", headcount=9), hostile], SHANGHAI,
                               tmp_path / "汇总表.xlsx")
     profile = tmp_path / "lo-profile"
     subprocess.run(
@@ -100,6 +141,10 @@ def test_libreoffice_reads_the_workbook_with_phone_and_headcount_intact(tmp_path
     assert "苏州市财政局离退休干部第一党支部" in csv_text and "第二党支部" in csv_text
     assert "13912345678" in csv_text and "E+10" not in csv_text
     assert ",9," in csv_text
+    hostile_row = dict(zip(HEADERS, next(r for r in csv.reader(io.StringIO(csv_text)) if r[0] == "3"), strict=True))
+    assert hostile_row["党组织名称"] == "=1+1" and hostile_row["联系人"] == "+2+3"  # text, not computed
+    assert hostile_row["联系方式"] == "0512-65221234"
+    assert hostile_row["简介"].endswith("…") and TRUNCATED_NOTE in hostile_row["备注"]
 
 
 def test_agenda_the_branch_numbered_itself_is_not_numbered_twice() -> None:
