@@ -32,10 +32,9 @@ MAX_CATCH_UP_DAYS = 14
 def digest_lock(session_factory: SessionFactory, day: date) -> Iterator[bool]:
     """One process at a time builds a day's digest: yield True when this one holds the day, False when busy.
 
-    The store's named lock (PostgreSQL advisory lock / SQLite lease); store/locks.py still calls it
-    mailbox_lock after its first use, polling one mailbox.
+    The store's named lock (PostgreSQL advisory lock / SQLite lease).
     """
-    with locks.mailbox_lock(engine_of(session_factory), f"digest:{day.isoformat()}") as got:
+    with locks.named_lock(engine_of(session_factory), f"digest:{day.isoformat()}") as got:
         yield got
 
 

@@ -69,7 +69,7 @@ def poll_once(
     summary = PollSummary()
     engine = engine_of(session_factory)
     lock_name = f"poll:{settings.imap_user or settings.imap_host}"
-    with locks.mailbox_lock(engine, lock_name) as got:
+    with locks.named_lock(engine, lock_name) as got:
         if not got:
             log.info("poll skipped: another process holds the lock %s", lock_name)
             summary.skipped_locked = True

@@ -45,14 +45,6 @@ def last_polls(session: Session, limit: int = 20, account: str | None = None) ->
     ]
 
 
-def digest_sent(session: Session, day: date) -> bool:
-    """Was the digest for this day already sent (not just written as a dry run)?"""
-    found = session.scalar(
-        select(DigestRunRecord.id).where(DigestRunRecord.day == day, DigestRunRecord.mode == "send").limit(1)
-    )
-    return found is not None
-
-
 def digest_done(session: Session, day: date) -> bool:
     """Is this day's digest done: sent over SMTP, or written to the outbox as the day's digest? A dry run never is."""
     done_modes = (DigestMode.SEND.value, DigestMode.OUTBOX.value)
@@ -75,6 +67,14 @@ def record_digest_run(
 def _to_run(row: DigestRunRecord) -> DigestRun:
     return DigestRun(id=row.id, day=row.day, sent_at=row.sent_at, recipients=tuple(row.recipients or ()),
                      message_id=row.message_id, mode=row.mode)
+
+
+def last_done_digest(session: Session) -> DigestRun | None:
+    """The most recent digest that counts as the day's (sent over SMTP, or written to the outbox as the day's)."""
+    stmt = (select(DigestRunRecord).where(DigestRunRecord.mode.in_((DigestMode.SEND.value, DigestMode.OUTBOX.value)))
+            .order_by(DigestRunRecord.sent_at.desc(), DigestRunRecord.id.desc()).limit(1))
+    row = session.scalar(stmt)
+    return None if row is None else _to_run(row)
 
 
 def last_digest_run(session: Session, mode: str | None = "send") -> DigestRun | None:

@@ -1,4 +1,5 @@
-"""A lock per mailbox so two processes never poll the same one at once.
+"""Named locks, one process at a time per name: a mailbox's poll (poll:<account>), a day's digest (digest:<day>),
+sending receipts (receipts).
 
 PostgreSQL: pg_try_advisory_lock on a dedicated connection, held for the block (the server drops it when a
 holder dies). SQLite: a row in `locks` with an owner (host:pid:token) and a lease expiry, refreshed by a
@@ -112,8 +113,8 @@ def _sqlite_lock(engine: Engine, name: str, lease_seconds: float) -> Iterator[bo
 
 
 @contextmanager
-def mailbox_lock(engine: Engine, name: str, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Iterator[bool]:
-    """Yield True if this process now holds the lock called name, False if another process holds it."""
+def named_lock(engine: Engine, name: str, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Iterator[bool]:
+    """Yield True if this process now holds the lock called name, False if another process holds it (never waits)."""
     name = name[:500]
     if engine.dialect.name == "postgresql":
         with _pg_lock(engine, name) as got:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Text, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from store.events import last_digest_run
+from store.events import last_done_digest
 from store.failures import select_failures
 from store.models import (
     AttachmentRow,
@@ -331,7 +331,7 @@ def digest_facts(session: Session, day: date, tz: ZoneInfo) -> DigestFacts:
     received = session.scalar(
         select(func.count(Message.id)).where(Message.received_at >= start, Message.received_at < end)
     )
-    last_run = last_digest_run(session)
+    last_run = last_done_digest(session)
     current = _current_as_of(session, end, tz)
     season = _totals(session, ((r.headcount, r.activity_date, r.received_at) for r in current), tz)
     return DigestFacts(

@@ -22,7 +22,7 @@ from ingest.model import RawMessage
 from ingest.pipeline import PipelineContext, process_message
 from store import events, queries
 from store.db import open_store
-from store.locks import mailbox_lock
+from store.locks import named_lock
 from store.session import SessionFactory, engine_of
 from tests.builders import DOCX, branch_mail, form_docx
 from tests.fixtures.dovecot import DovecotUser
@@ -123,7 +123,7 @@ def test_a_second_instance_skips_the_poll_while_the_first_holds_the_lock(
     factory = open_store(f"sqlite:///{tmp_path / 'lock.sqlite3'}")
     settings = dovecot_user.settings()
     caplog.set_level(logging.INFO)
-    with mailbox_lock(engine_of(factory), f"poll:{settings.imap_user}") as got:
+    with named_lock(engine_of(factory), f"poll:{settings.imap_user}") as got:
         assert got
         scheduler.poll_job(settings, factory, threading.Event())
     assert "poll skipped" in caplog.text
@@ -187,4 +187,4 @@ def test_digests_missed_while_the_service_was_down_are_sent_at_start(
     assert "新收1份" in subjects[0] and "新收1份" in subjects[1] and "新收0份" in subjects[2]
     assert all(r.rcpt_tos == ("zzc@example.org",) for r in smtp_server.received)
     with factory() as session:
-        assert all(events.digest_sent(session, today - timedelta(days=back)) for back in (3, 2, 1))
+        assert all(events.digest_done(session, today - timedelta(days=back)) for back in (3, 2, 1))

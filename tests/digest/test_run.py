@@ -16,7 +16,7 @@ from core.vocab import DigestMode, FailureKind
 from digest.run import MAX_CATCH_UP_DAYS, digest_lock, due_days, run_digest
 from mailout.send import SendError
 from store.dedup import record_attachment, record_form
-from store.events import digest_done, digest_sent, last_digest_run, record_digest_run, record_poll
+from store.events import digest_done, last_digest_run, record_digest_run, record_poll
 from store.failures import record_failure
 from store.messages import record_message
 from store.session import SessionFactory
@@ -104,7 +104,7 @@ def test_failed_send_records_nothing_so_the_day_is_tried_again(session_factory: 
     with pytest.raises(SendError):
         run_digest(settings, session_factory, DAY, mode=None, out=None, force=False, now=MORNING_AFTER)
     with session_factory() as session:
-        assert not digest_sent(session, DAY)
+        assert not digest_done(session, DAY)
     assert due_days(settings, session_factory, MORNING_AFTER) == [DAY]
 
 

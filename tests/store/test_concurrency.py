@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.locks import mailbox_lock
+from store.locks import named_lock
 from store.models import AttachmentRow, Blob, Duplicate, Lock, Message, Report, ReportVersion, utcnow
 from store.session import engine_of
 from tests.store.concurrency_worker import FORMS, ingest
@@ -58,24 +58,24 @@ def test_two_processes_recording_the_same_messages_and_forms_create_no_duplicate
 def _hold_lock_elsewhere(url: str, name: str, results: Any) -> None:
     from store.db import open_store
 
-    with mailbox_lock(engine_of(open_store(url)), name) as got:
+    with named_lock(engine_of(open_store(url)), name) as got:
         results.put(got)
 
 
-def test_mailbox_lock_excludes_a_second_holder_until_released(session_factory: Factory, db_url: str) -> None:
+def test_named_lock_excludes_a_second_holder_until_released(session_factory: Factory, db_url: str) -> None:
     engine = engine_of(session_factory)
-    with mailbox_lock(engine, "szlgbjdjc@163.com/INBOX") as first:
+    with named_lock(engine, "szlgbjdjc@163.com/INBOX") as first:
         assert first is True
-        with mailbox_lock(engine, "szlgbjdjc@163.com/INBOX") as second:
+        with named_lock(engine, "szlgbjdjc@163.com/INBOX") as second:
             assert second is False
-        with mailbox_lock(engine, "szlgbjdjc@163.com/其他") as other:
+        with named_lock(engine, "szlgbjdjc@163.com/其他") as other:
             assert other is True
         results: Any = SPAWN.Queue()
         proc = SPAWN.Process(target=_hold_lock_elsewhere, args=(db_url, "szlgbjdjc@163.com/INBOX", results))
         proc.start()
         assert results.get(timeout=60) is False  # another OS process is refused too
         proc.join(timeout=30)
-    with mailbox_lock(engine, "szlgbjdjc@163.com/INBOX") as again:
+    with named_lock(engine, "szlgbjdjc@163.com/INBOX") as again:
         assert again is True
 
 
@@ -87,7 +87,7 @@ def test_sqlite_lease_of_a_crashed_holder_expires(tmp_path: Any) -> None:
     with factory() as s:
         s.add(Lock(name="INBOX", owner="host:1234:dead", expires_at=utcnow() - timedelta(seconds=1)))
         s.commit()
-    with mailbox_lock(engine_of(factory), "INBOX") as got:
+    with named_lock(engine_of(factory), "INBOX") as got:
         assert got is True
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(Lock)) == 0  # released on exit
@@ -99,10 +99,10 @@ def test_sqlite_lease_is_refreshed_while_held(tmp_path: Any) -> None:
 
     url = f"sqlite:///{tmp_path / 'lease.sqlite3'}"
     engine = engine_of(open_store(url))
-    with mailbox_lock(engine, "INBOX", lease_seconds=0.5) as got:
+    with named_lock(engine, "INBOX", lease_seconds=0.5) as got:
         assert got
         time.sleep(1.5)  # three lease lengths: only the refresh keeps it alive
-        with mailbox_lock(engine, "INBOX", lease_seconds=0.5) as second:
+        with named_lock(engine, "INBOX", lease_seconds=0.5) as second:
             assert second is False
     forget_store(url)
 
@@ -125,8 +125,8 @@ def test_sqlite_lock_of_a_killed_process_on_this_host_is_taken_over_at_once(tmp_
         s.add(Lock(name="Sent", owner=alive_owner, expires_at=utcnow() + timedelta(minutes=5)))
         s.commit()
     engine = engine_of(factory)
-    with mailbox_lock(engine, "INBOX") as got:
+    with named_lock(engine, "INBOX") as got:
         assert got is True
-    with mailbox_lock(engine, "Sent") as got:
+    with named_lock(engine, "Sent") as got:
         assert got is False  # its holder still runs: wait for the lease
     forget_store(url)

@@ -11,7 +11,7 @@ from core.vocab import FailureKind, MessageOutcome
 from store.dedup import record_attachment
 from store.errors import NotFound
 from store.events import (
-    digest_sent,
+    digest_done,
     last_digest_run,
     last_polls,
     record_digest_run,
@@ -147,10 +147,10 @@ def test_digest_runs_say_whether_a_day_was_sent(session_factory: Factory) -> Non
     with session_factory() as s:
         assert last_digest_run(s) is None
         record_digest_run(s, date(2026, 5, 10), t, ["zzc@example.cn"], "<d1@x>", "dry-run")
-        assert not digest_sent(s, date(2026, 5, 10))
+        assert not digest_done(s, date(2026, 5, 10))
         record_digest_run(s, date(2026, 5, 10), t + timedelta(minutes=1), ["zzc@example.cn", "b@x"], "<d2@x>", "send")
         s.commit()
-        assert digest_sent(s, date(2026, 5, 10)) and not digest_sent(s, date(2026, 5, 11))
+        assert digest_done(s, date(2026, 5, 10)) and not digest_done(s, date(2026, 5, 11))
         run = last_digest_run(s)
         assert run is not None
         assert (run.day, run.recipients, run.message_id, run.mode) == (
