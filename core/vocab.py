@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# Headers our own mail carries, so that it is never mistaken for a branch's (and never answered).
+DIGEST_HEADER = "X-Intake-Digest"
+RECEIPT_HEADER = "X-Intake-Receipt"
+
 
 class FailureKind(StrEnum):
     """Why an attachment or a message did not become a report.

@@ -12,7 +12,8 @@ from mailout.compose import Attachment, ComposeError, compose, mailbox
 
 __all__ = ["DEFAULT_FROM_NAME", "DIGEST_HEADER", "FALLBACK_FROM", "ComposeError", "compose_digest", "from_header"]
 
-DIGEST_HEADER = "X-Intake-Digest"
+from core.vocab import DIGEST_HEADER
+
 DEFAULT_FROM_NAME = "主题党日情况表日报"
 FALLBACK_FROM = "szlgb-intake@localhost"
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")

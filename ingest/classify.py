@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
+from core.vocab import DIGEST_HEADER
 from ingest.headers import parse_params
 from ingest.model import MailContent
 
 CAMPAIGN_WORDS = ("主题党日", "情况表", "火红年代", "党日活动", "主題黨日", "情況表", "黨日活動")
 CORRECTION_WORDS = ("更正", "修改", "修正", "重新报送", "重报", "补充", "重新報送", "重報", "補充")
-DIGEST_HEADER = "x-intake-digest"
+
 DIGEST_SUBJECT_MARK = "日报"
 
 _BOUNCE_SENDERS = ("mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon")
@@ -42,7 +43,7 @@ def ignore_reason(content: MailContent, own_addresses: Collection[str]) -> str |
     own = {a.strip().lower() for a in own_addresses if a}
     # Our digest carries its header; a mail from our own address is ours only if it looks like the digest,
     # since staff may well send a form they got another way to the mailbox from the mailbox itself.
-    if DIGEST_HEADER in headers or (sender and sender in own and DIGEST_SUBJECT_MARK in content.subject):
+    if DIGEST_HEADER.lower() in headers or (sender and sender in own and DIGEST_SUBJECT_MARK in content.subject):
         return "own_digest"
     local = sender.split("@", 1)[0]
     _ctype, ct_params = parse_params(headers.get("content-type", ""))

@@ -11,10 +11,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.vocab import MessageOutcome, ReceiptKind, ReceiptStatus
+from core.vocab import DIGEST_HEADER, RECEIPT_HEADER, MessageOutcome, ReceiptKind, ReceiptStatus
 from ingest.model import MailContent
 
-RECEIPT_HEADER = "x-intake-receipt"
 _ROBOT_LOCALS = re.compile(
     r"(?i)^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon|no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply"
     r"|bounces?|notifications?|auto[-_.]?reply|daemon|root|listserv|majordomo|owner-.+|.+-(?:owner|request|bounces))$"
@@ -54,7 +53,7 @@ def robot_reason(content: MailContent, to: str, own_addresses: frozenset[str]) -
         ("precedence", headers.get("precedence", "").strip().lower() in {"bulk", "junk", "list"}),
         ("mailing_list", "list-id" in headers or "list-unsubscribe" in headers),
         ("null_return_path", "return-path" in headers and headers["return-path"].strip() in {"", "<>"}),
-        ("our_mail", RECEIPT_HEADER in headers or "x-intake-digest" in headers),
+        ("our_mail", RECEIPT_HEADER.lower() in headers or DIGEST_HEADER.lower() in headers),
         ("no_address", not _ADDRESS.match(to)),
         ("robot_address", bool(_ROBOT_LOCALS.match(to.split("@", 1)[0]))),
         ("own_address", to in own_addresses),

@@ -21,7 +21,7 @@ SUBJECT_PREFIX = "回执："
 SUBJECT_KEPT = 120
 VALUE_KEPT = 200
 AGENDA_LINES = 5
-BLANK_FORM_NAME = "“助力火红年代”主题党日活动情况表（空白）.docx"
+BLANK_FORM_NAME = "情况表（空白）.docx"
 
 
 @dataclass(frozen=True)
