@@ -215,6 +215,8 @@ def parse(ctx: click.Context, files: tuple[Path, ...], as_json: bool, received: 
         parsed = parse_files(files, soffice=soffice, received=received)
     except MailNotAttachment as exc:
         raise IntakeError(f"{exc.path} 是一封邮件，不是附件：请用 intake import {exc.path} 导入", EXIT_USAGE) from None
+    except OSError as exc:
+        raise IntakeError(f"无法读取 {exc.filename}：{exc.strerror or exc}") from None
     if as_json:
         say([json.dumps(present.parse_json(p.path, p.result), ensure_ascii=False) for p in parsed])
     else:
@@ -257,8 +259,8 @@ def import_(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组（全部情况表，不受 --limit 限制）。")
 @click.option("--since", type=DAY, default=None, help="只列出这一天（YYYY-MM-DD）及以后收到的情况表。")
 @click.option("--all-versions", is_flag=True, help="列出每个版本（含被更正的旧版本），而不只是当前版本。")
-@click.option("--limit", type=click.IntRange(min=0), default=present.DEFAULT_LIMIT, show_default=True,
-              help="最多列出最近收到的多少份；0 表示全部。")
+@click.option("--limit", type=click.IntRange(min=0), default=present.DEFAULT_LIMIT, metavar="N",
+              help=f"最多列出最近收到的多少份（默认 {present.DEFAULT_LIMIT}）；0 表示全部。")
 @click.pass_context
 def reports(ctx: click.Context, as_json: bool, since: date | None, all_versions: bool, limit: int) -> None:
     """列出当前的情况表（每个党组织的最新版本）。"""
@@ -328,7 +330,7 @@ def close_failure(ctx: click.Context, failure_id: int, note: str, status: str) -
 
 @failures.command("resolve")
 @click.argument("failure_id", type=int)
-@click.option("--note", required=True, help="做了什么，例如“已电话联系，已重发”。")
+@click.option("--note", required=True, metavar="NOTE", help="做了什么，例如“已电话联系，已重发”。")
 @click.pass_context
 def failures_resolve(ctx: click.Context, failure_id: int, note: str) -> None:
     """把一项待处理事项标记为已解决，并写明备注。"""
@@ -337,7 +339,7 @@ def failures_resolve(ctx: click.Context, failure_id: int, note: str) -> None:
 
 @failures.command("ignore")
 @click.argument("failure_id", type=int)
-@click.option("--note", required=True, help="为什么无需处理，例如“非本次活动邮件”。")
+@click.option("--note", required=True, metavar="NOTE", help="为什么无需处理，例如“非本次活动邮件”。")
 @click.pass_context
 def failures_ignore(ctx: click.Context, failure_id: int, note: str) -> None:
     """把一项待处理事项标记为已忽略，并写明备注。"""
@@ -367,14 +369,14 @@ def reparse(ctx: click.Context, failure_ids: tuple[int, ...], all_failures: bool
 
 @main.command()
 @click.option("--date", "day", type=DAY, default=None, help="日报所报的日期（YYYY-MM-DD），默认昨天。")
-@click.option("--send", is_flag=True, help="通过 SMTP 发送（未设置 SMTP 时默认写入发件箱）。")
+@click.option("--send", is_flag=True, help="通过 SMTP 发送（需要设置 INTAKE_SMTP_HOST）。")
 @click.option("--dry-run", is_flag=True, help="试运行：只把 .eml 和 .html 写到 --out，不发送，也不算已发。")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
               help="写入的文件夹，默认 数据目录/outbox/。")
 @click.option("--force", is_flag=True, help="这一天的日报已发过也再发一次。")
 @click.pass_context
 def digest(ctx: click.Context, day: date | None, send: bool, dry_run: bool, out: Path | None, force: bool) -> None:
-    """生成某一天的日报并发送（未设置 SMTP 时写入发件箱）。"""
+    """生成某一天的日报：设置了 SMTP 时发送，否则写入发件箱（数据目录/outbox/）。"""
     from datetime import datetime, timedelta
 
     if send and dry_run:

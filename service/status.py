@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -11,8 +10,6 @@ from store import events, queries
 from store.db import open_store
 from store.errors import StoreError
 from store.session import SessionFactory
-
-log = logging.getLogger(__name__)
 
 # Why mailbox_ok is None: these words stay in the JSON as they always were; the presenter shows them in Chinese.
 MAILBOX_NOT_CHECKED = "not checked"
