@@ -3,8 +3,9 @@
 Each of `intake reports`, `intake failures` and `intake status --no-mailbox` runs as a fresh process (as staff
 run it) on a store of 20,000 reports built once with bench.bench_store.populate, and on an empty store. The floor,
 measured in the same run and interleaved with the commands so that they share the machine's load, is
-`python -c "import sqlite3"`. For reference the bench also times `python -c "import sqlalchemy.orm"` and the
-import of the store's query module, which every read command needs: that part is the store's, not the CLI's.
+`python -c "import sqlite3"`. For reference the bench also times `python -c "import sqlalchemy.orm"`, the import
+of the store's query module, which every read command needs (that part is the store's, not the CLI's), and
+`intake config`, which opens no store (the CLI's own start).
 
 Goal: every read command under 0.3 s. Prints the median of --repeat runs, the ratio to the floor and a verdict;
 exits 1 when a command misses the goal.
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             ("floor: python -c 'import sqlite3'", [py, "-c", "import sqlite3"], base_env),
             ("ref: python -c 'import sqlalchemy.orm'", [py, "-c", "import sqlalchemy.orm"], base_env),
             ("ref: python -c 'import store.queries'", [py, "-c", "import store.queries"], base_env),
+            ("ref: intake config (no store)", [py, "-m", "cli", "config"], base_env),
         ]
         for label, url in stores.items():
             env = base_env | {"INTAKE_DATABASE_URL": url}
