@@ -1,495 +1,487 @@
-"""The `intake` command: wires the library functions together and reports; no logic of its own."""
+"""The `intake` command: parse options, call the library, hand the result to service.present; one error path.
+
+Every error is one line on stderr, `intake: <what went wrong>`, with exit code 2 for a usage or settings error
+and 1 for a failure at run time (IntakeError). Usage errors that click finds (a bad option, a missing argument, a
+path that does not exist) take the same one-line form. Heavy libraries are imported inside the commands that use
+them, so that a read command starts quickly.
+"""
 
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from core.settings import Settings, SettingsError, load_settings
+from service import present
 
 if TYPE_CHECKING:
     from store.session import SessionFactory
 
-log = logging.getLogger(__name__)
-
-EXIT_NOT_BUILT = 3
-
-
-def not_built(piece: str) -> NoReturn:
-    """Say plainly that a piece is missing and exit non-zero: never a fake success."""
-    click.echo(f"intake: {piece} is not built yet; this command does nothing until it is.", err=True)
-    sys.exit(EXIT_NOT_BUILT)
+EXIT_RUNTIME = 1
+EXIT_USAGE = 2
+HELP_TEXT = "显示本帮助并退出。"
 
 
-def fail(line: str, code: int) -> NoReturn:
-    """One clear line on stderr and a non-zero exit, no traceback."""
-    click.echo(f"intake: {line}", err=True)
-    sys.exit(code)
+class IntakeError(click.ClickException):
+    """The one error path: `intake: <line>` on stderr and the exit code (2 usage or settings, 1 at run time)."""
+
+    def __init__(self, line: str, code: int = EXIT_RUNTIME) -> None:
+        super().__init__(line)
+        self.exit_code = code  # type: ignore[misc]  # a ClassVar in click's stubs; click reads it off the instance
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"intake: {self.format_message()}", err=True, file=file)
 
 
-def format_counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in counts.items())
+def usage_line(exc: click.UsageError) -> str:
+    """A usage error click raised, as one line: what is wrong and where the command's help is."""
+    if isinstance(exc, click.NoSuchOption):
+        line = f"没有选项 {exc.option_name}"
+        if exc.possibilities:
+            line += f"（是否想用 {'、'.join(sorted(exc.possibilities))}？）"
+    elif isinstance(exc, click.MissingParameter) and exc.param is not None:
+        line = f"缺少 {exc.param.get_error_hint(exc.ctx) if exc.ctx else exc.param.name}"
+    elif isinstance(exc, click.BadParameter):
+        hint = exc.param_hint or (exc.param.get_error_hint(exc.ctx) if exc.param and exc.ctx else "")
+        line = f"{hint} 的值无效：{exc.message}" if hint else exc.message
+    else:
+        line = exc.format_message()
+    line = " ".join(line.split())
+    if exc.ctx is not None:
+        line += f"（用法见 {exc.ctx.command_path} --help）"
+    return line
 
 
-def session_factory_of(ctx: click.Context) -> SessionFactory:
-    """The store for this run's settings, schema brought to head; an unreachable database is one line, exit 1."""
-    from store.db import open_store
-    from store.errors import StoreError
+def _with_chinese_help(option: click.Option | None) -> click.Option | None:
+    if option is not None:
+        option.help = HELP_TEXT
+    return option
 
-    obj = ctx.ensure_object(dict)
-    if "session_factory" not in obj:
-        settings = settings_of(ctx)
+
+class IntakeCommand(click.Command):
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        return _with_chinese_help(super().get_help_option(ctx))
+
+
+class IntakeGroup(click.Group):
+    """The command group: subcommands of its own kind, and errors printed as one line (see IntakeError)."""
+
+    command_class = IntakeCommand
+    group_class = type  # subgroups are IntakeGroups too
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        return _with_chinese_help(super().get_help_option(ctx))
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """click's main, except that every ClickException (usage errors too) is one `intake: …` line."""
+        if not kwargs.get("standalone_mode", True):
+            return super().main(*args, **kwargs)
+        kwargs["standalone_mode"] = False
         try:
-            obj["session_factory"] = open_store(settings.effective_database_url)
-        except StoreError as exc:
-            fail_store(exc, settings)
-    factory: SessionFactory = obj["session_factory"]
-    return factory
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            click.echo(f"intake: {usage_line(exc)}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"intake: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("intake: 已中止", err=True)
+            sys.exit(EXIT_RUNTIME)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
-def fail_store(exc: Exception, settings: Settings) -> NoReturn:
-    """A store that cannot open: a URL or folder that cannot work is a bad setting (exit 2), else exit 1."""
-    from store.errors import StoreMisconfigured
+class Day(click.ParamType):
+    """A YYYY-MM-DD option value as a date."""
 
-    if isinstance(exc, StoreMisconfigured):
-        variable = "INTAKE_DATABASE_URL" if settings.database_url else "INTAKE_DATA_DIR"
-        fail(f"{variable}: {exc}", 2)
-    fail(str(exc), 1)
+    name = "date"
 
-
-def mailbox_settings_of(ctx: click.Context) -> Settings:
-    """The settings, which must name the mailbox (host, user, 授权码): else one line and exit 2."""
-    from core.settings import require
-
-    settings = settings_of(ctx)
-    try:
-        require(settings, "imap_host", "imap_user", "imap_password")
-    except SettingsError as exc:
-        fail(str(exc), 2)
-    return settings
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"应为 YYYY-MM-DD 格式的日期，例如 2026-05-14，收到 {value!r}", param, ctx)
 
 
+DAY = Day()
+
+
+# ---- settings and store, once per run ---------------------------------------------------------------------------
 def settings_of(ctx: click.Context) -> Settings:
     obj = ctx.ensure_object(dict)
     if "settings" not in obj:
         try:
             obj["settings"] = load_settings(obj.get("config_path"))
         except SettingsError as exc:
-            click.echo(f"intake: {exc}", err=True)
-            sys.exit(2)
+            raise IntakeError(str(exc), EXIT_USAGE) from None
     settings: Settings = obj["settings"]
     return settings
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="TOML settings file (default: ./intake.toml if present). INTAKE_* variables override it.",
-)
-@click.option("-v", "--verbose", is_flag=True, help="Log debug lines to stderr.")
+def required(ctx: click.Context, *names: str, why: str = "") -> Settings:
+    """The settings, which must have these set (e.g. the mailbox's host, user and 授权码): else exit 2."""
+    from core.settings import require
+
+    settings = settings_of(ctx)
+    try:
+        require(settings, *names)
+    except SettingsError as exc:
+        raise IntakeError(f"{exc}{why}", EXIT_USAGE) from None
+    return settings
+
+
+def store_error(exc: Exception, settings: Settings) -> IntakeError:
+    """A store that cannot open: a URL or folder that cannot work is a bad setting (exit 2), else exit 1."""
+    from store.errors import StoreMisconfigured
+
+    if isinstance(exc, StoreMisconfigured):
+        variable = "INTAKE_DATABASE_URL" if settings.database_url else "INTAKE_DATA_DIR"
+        return IntakeError(f"{variable}: {exc}", EXIT_USAGE)
+    return IntakeError(str(exc), EXIT_RUNTIME)
+
+
+def store_of(ctx: click.Context) -> SessionFactory:
+    """The store for this run's settings, schema at head; one that cannot open is one line (see store_error)."""
+    from store.db import open_store
+    from store.errors import StoreError
+
+    obj = ctx.ensure_object(dict)
+    if "store" not in obj:
+        settings = settings_of(ctx)
+        try:
+            obj["store"] = open_store(settings.effective_database_url)
+        except StoreError as exc:
+            raise store_error(exc, settings) from None
+    factory: SessionFactory = obj["store"]
+    return factory
+
+
+def say(lines: list[str] | str) -> None:
+    """Print lines (or one text) to stdout in one write."""
+    click.echo(lines if isinstance(lines, str) else present.joined(lines))
+
+
+def program_name() -> str:
+    """How the user started this program, for commands printed to type next: `intake` when that is on PATH,
+    else the path typed (e.g. .venv/bin/intake)."""
+    typed = sys.argv[0]
+    if Path(typed).name != "intake":
+        return "intake"
+    on_path = shutil.which("intake")
+    if on_path and Path(on_path).resolve() == Path(typed).resolve():
+        return "intake"
+    return typed
+
+
+# ---- the commands -----------------------------------------------------------------------------------------------
+@click.group(name="intake", cls=IntakeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="TOML 设置文件（默认当前目录的 intake.toml）；INTAKE_* 环境变量优先。")
+@click.option("-v", "--verbose", is_flag=True, help="把调试日志写到 stderr。")
 @click.pass_context
 def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
-    """szlgb-intake: read the 主题党日活动情况表 mailbox, keep every report, mail a daily digest."""
+    """szlgb-intake：收取主题党日活动情况表邮箱，保存每一份情况表，每天发日报。"""
     ctx.ensure_object(dict)["config_path"] = config_path
     ctx.obj["verbose"] = verbose
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON object a line per file.")
+@click.option("--json", "as_json", is_flag=True, help="每个文件一行 JSON。")
+@click.option("--received", type=DAY, default=None,
+              help="邮件收到的日期 YYYY-MM-DD：没写年份的活动日期按这一年读（默认今天，并给出提醒）。")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def parse(files: tuple[Path, ...], as_json: bool) -> None:
-    """Parse attachment files and print the forms found (or why none was)."""
-    import contextlib
+@click.pass_context
+def parse(ctx: click.Context, files: tuple[Path, ...], as_json: bool, received: date | None) -> None:
+    """只解析附件文件（.docx、.xlsx 等）并打印读出的情况表；整封邮件请用 intake import。"""
     import json
 
-    from parsers import parse as parse_file
+    from service.attachments import MailNotAttachment, parse_files
 
-    soffice = "soffice"
-    with contextlib.suppress(SettingsError):  # the configured LibreOffice path; parsing needs no other setting
-        soffice = load_settings(click.get_current_context().ensure_object(dict).get("config_path")).soffice
-    all_ok = True
-    for path in files:
-        result = parse_file(path.read_bytes(), path.name, soffice=soffice)
-        all_ok = all_ok and result.ok
-        forms = [
-            {
-                "org_name": f.org_name,
-                "headcount": f.headcount,
-                "headcount_text": f.headcount_text,
-                "agenda": list(f.agenda),
-                "summary": f.summary,
-                "contact_person": f.contact_person,
-                "contact_phone": f.contact_phone,
-                "activity_date": f.activity_date.isoformat() if f.activity_date else None,
-                "warnings": list(f.warnings),
-            }
-            for f in result.forms
-        ]
-        failure = {"kind": result.failure.kind.value, "message": result.failure.message} if result.failure else None
-        if as_json:
-            click.echo(json.dumps({"file": str(path), "forms": forms, "failure": failure}, ensure_ascii=False))
-            continue
-        click.echo(f"== {path}  [{result.detected_format}]")
-        if failure is not None:
-            click.echo(f"   失败 {failure['kind']}: {failure['message']}")
-        for number, form in enumerate(result.forms, 1):
-            click.echo(f"   情况表 {number}")
-            for label, value in (
-                ("党组织名称", form.org_name),
-                ("人数", form.headcount_text),
-                ("活动日期", form.activity_date.isoformat() if form.activity_date else ""),
-                ("联系人", form.contact_person),
-                ("联系方式", form.contact_phone),
-            ):
-                click.echo(f"     {label:<6}\t{value}")
-            for item in form.agenda:
-                click.echo(f"     议程  \t{item}")
-            click.echo(f"     简介  \t{form.summary}")
-            for warning in form.warnings:
-                click.echo(f"     注意  \t{warning}")
-    sys.exit(0 if all_ok else 1)
+    try:  # the configured LibreOffice path; parsing needs no other setting
+        soffice = load_settings(ctx.ensure_object(dict).get("config_path")).soffice
+    except SettingsError:
+        soffice = Settings().soffice
+    try:
+        parsed = parse_files(files, soffice=soffice, received=received)
+    except MailNotAttachment as exc:
+        raise IntakeError(f"{exc.path} 是一封邮件，不是附件：请用 intake import {exc.path} 导入", EXIT_USAGE) from None
+    except OSError as exc:
+        raise IntakeError(f"无法读取 {exc.filename}：{exc.strerror or exc}") from None
+    if as_json:
+        say([json.dumps(present.parse_json(p.path, p.result), ensure_ascii=False) for p in parsed])
+    else:
+        say([line for p in parsed for line in present.parse_lines(p.path, p.result)])
+    if not all(p.result.ok for p in parsed):
+        ctx.exit(EXIT_RUNTIME)
 
 
 @main.command()
 @click.pass_context
 def poll(ctx: click.Context) -> None:
-    """Run one poll cycle over every configured IMAP folder and print the counts."""
+    """收取一次邮箱（每个文件夹），打印新情况表、更正、重复、待处理、已忽略的数量。"""
     from ingest.poll import PollError, poll_once
 
-    settings = mailbox_settings_of(ctx)
+    settings = required(ctx, "imap_host", "imap_user", "imap_password")
     try:
-        summary = poll_once(settings, session_factory_of(ctx))
+        summary = poll_once(settings, store_of(ctx))
     except PollError as exc:
-        fail(f"poll failed: {exc}", 1)
-    if summary.skipped_locked:
-        click.echo("skipped: another process is polling this mailbox right now")
-        return
-    for folder, counts in summary.folders.items():
-        click.echo(f"{folder}: {format_counts(counts.as_dict())}")
-    click.echo(f"total: {format_counts(summary.counts.as_dict())}")
+        raise IntakeError(f"收信失败（poll failed）：{exc}") from None
+    say(present.poll_lines(summary))
     if summary.errors:
-        for line in summary.errors:
-            click.echo(f"intake: poll incomplete: {line}", err=True)
-        sys.exit(1)
+        raise IntakeError("收信未完成（poll incomplete）：" + "；".join(summary.errors))
 
 
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.pass_context
 def import_(ctx: click.Context, paths: tuple[Path, ...]) -> None:
-    """Import .eml files, folders of them, Maildirs or mbox files through the same pipeline."""
+    """导入 .eml 文件、含 .eml 的文件夹、Maildir 或 mbox，流程与收信相同。"""
     from ingest.poll import import_paths
 
-    summary = import_paths(settings_of(ctx), session_factory_of(ctx), paths)
-    click.echo(format_counts(summary.counts.as_dict()))
+    summary = import_paths(settings_of(ctx), store_of(ctx), paths)
+    if summary.counts.messages == 0:
+        raise IntakeError("这些路径里没有可导入的邮件（需要 .eml 文件、含 .eml 的文件夹、Maildir 或 mbox）；"
+                          "附件文件（.docx、.xlsx 等）请用 intake parse 查看")
+    say(present.counts_text(summary.counts.as_dict()))
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-@click.option("--since", default=None, help="Only reports received on or after this date (YYYY-MM-DD).")
-@click.option("--all-versions", is_flag=True, help="List every version, not only the current one.")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组（全部情况表，不受 --limit 限制）。")
+@click.option("--since", type=DAY, default=None, help="只列出这一天（YYYY-MM-DD）及以后收到的情况表。")
+@click.option("--all-versions", is_flag=True, help="列出每个版本（含被更正的旧版本），而不只是当前版本。")
+@click.option("--limit", type=click.IntRange(min=0), default=present.DEFAULT_LIMIT, metavar="N",
+              help=f"最多列出最近收到的多少份（默认 {present.DEFAULT_LIMIT}）；0 表示全部。")
 @click.pass_context
-def reports(ctx: click.Context, as_json: bool, since: str | None, all_versions: bool) -> None:
-    """List the current reports."""
+def reports(ctx: click.Context, as_json: bool, since: date | None, all_versions: bool, limit: int) -> None:
+    """列出当前的情况表（每个党组织的最新版本）。"""
     import json
-    from datetime import date
 
-    from service.present import report_json, report_line
     from store.queries import current_reports
 
     settings = settings_of(ctx)
-    try:
-        since_day = date.fromisoformat(since) if since else None
-    except ValueError:
-        fail(f"--since expects a date like 2026-05-01, got {since!r}", 2)
-    with session_factory_of(ctx)() as session:
-        rows = current_reports(session, since=since_day, all_versions=all_versions, tz=settings.tz)
+    with store_of(ctx)() as session:
+        rows = current_reports(session, since=since, all_versions=all_versions, tz=settings.tz)
     if as_json:
-        click.echo(json.dumps([report_json(r, settings.tz) for r in rows], ensure_ascii=False, indent=2))
-        return
-    for row in rows:
-        click.echo(report_line(row, settings.tz))
-    click.echo(f"共 {len(rows)} {'个版本' if all_versions else '份报告'}")
+        say(json.dumps([present.report_json(r, settings.tz) for r in rows], ensure_ascii=False, indent=2))
+    else:
+        say(present.report_lines(rows, settings.tz, all_versions=all_versions, limit=limit))
 
 
 @main.group(invoke_without_command=True)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-@click.option("--all", "show_all", is_flag=True, help="Include resolved and ignored failures.")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组。")
+@click.option("--all", "show_all", is_flag=True, help="也列出已解决和已忽略的事项。")
 @click.pass_context
 def failures(ctx: click.Context, as_json: bool, show_all: bool) -> None:
-    """List failures (open ones by default); see also `failures show|resolve|ignore`."""
-    if ctx.invoked_subcommand is None:
-        import json
+    """列出待处理事项；failures show / resolve / ignore 查看和处理一项。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    import json
 
-        from service.present import failure_json, failure_line
-        from store.failures import list_failures
+    from store.failures import list_failures
 
-        settings = settings_of(ctx)
-        with session_factory_of(ctx)() as session:
-            rows = list_failures(session, include_closed=show_all)
-        if as_json:
-            click.echo(json.dumps([failure_json(r, settings.tz) for r in rows], ensure_ascii=False, indent=2))
-            return
-        for row in rows:
-            click.echo(failure_line(row, settings.tz))
-        click.echo(f"共 {len(rows)} 条{'' if show_all else '待处理的'}失败记录")
+    settings = settings_of(ctx)
+    with store_of(ctx)() as session:
+        rows = list_failures(session, include_closed=show_all)
+    if as_json:
+        say(json.dumps([present.failure_json(r, settings.tz) for r in rows], ensure_ascii=False, indent=2))
+    else:
+        say(present.failure_lines(rows, settings.tz, show_all=show_all))
 
 
 @failures.command("show")
 @click.argument("failure_id", type=int)
 @click.pass_context
 def failures_show(ctx: click.Context, failure_id: int) -> None:
-    """Show one failure with its message, attachment and technical detail."""
-    from service.present import failure_details
+    """查看一项待处理事项：邮件、附件、原因和技术细节。"""
     from store.failures import get_failure
 
     settings = settings_of(ctx)
-    with session_factory_of(ctx)() as session:
+    with store_of(ctx)() as session:
         row = get_failure(session, failure_id)
     if row is None:
-        fail(f"no failure with id {failure_id} (see `intake failures --all`)", 1)
-    for line in failure_details(row, settings.tz):
-        click.echo(line)
+        raise IntakeError(present.no_such_failure(failure_id))
+    say(present.failure_details(row, settings.tz))
 
 
 def close_failure(ctx: click.Context, failure_id: int, note: str, status: str) -> None:
     """Resolve or ignore one failure with a note, and say so; an unknown id is one line, exit 1."""
+    from core.vocab import FailureStatus
     from store.errors import NotFound
     from store.failures import ignore_failure, resolve_failure
 
-    close, label = (resolve_failure, "已解决") if status == "resolved" else (ignore_failure, "已忽略")
+    close = resolve_failure if status == FailureStatus.RESOLVED else ignore_failure
     try:
-        with session_factory_of(ctx).begin() as session:
+        with store_of(ctx).begin() as session:
             close(session, failure_id, note, by="cli")
     except NotFound:
-        fail(f"no failure with id {failure_id} (see `intake failures --all`)", 1)
-    click.echo(f"失败记录 {failure_id} 已标记为{label}")
+        raise IntakeError(present.no_such_failure(failure_id)) from None
+    say(present.closed_line(failure_id, FailureStatus(status)))
 
 
 @failures.command("resolve")
 @click.argument("failure_id", type=int)
-@click.option("--note", required=True, help="What was done, e.g. 已电话联系，已重发.")
+@click.option("--note", required=True, metavar="NOTE", help="做了什么，例如“已电话联系，已重发”。")
 @click.pass_context
 def failures_resolve(ctx: click.Context, failure_id: int, note: str) -> None:
-    """Mark a failure resolved, with a note."""
+    """把一项待处理事项标记为已解决，并写明备注。"""
     close_failure(ctx, failure_id, note, "resolved")
 
 
 @failures.command("ignore")
 @click.argument("failure_id", type=int)
-@click.option("--note", required=True, help="Why it needs nothing, e.g. 非本次活动邮件.")
+@click.option("--note", required=True, metavar="NOTE", help="为什么无需处理，例如“非本次活动邮件”。")
 @click.pass_context
 def failures_ignore(ctx: click.Context, failure_id: int, note: str) -> None:
-    """Mark a failure ignored, with a note."""
+    """把一项待处理事项标记为已忽略，并写明备注。"""
     close_failure(ctx, failure_id, note, "ignored")
 
 
 @main.command()
 @click.argument("failure_ids", nargs=-1, type=int)
-@click.option("--all-failures", is_flag=True, help="Reparse the attachments of every open failure.")
+@click.option("--all-failures", is_flag=True, help="重新解析全部待处理事项的附件。")
 @click.pass_context
 def reparse(ctx: click.Context, failure_ids: tuple[int, ...], all_failures: bool) -> None:
-    """Parse stored attachments again (after a parser fix or once LibreOffice is installed)."""
-    from ingest.reparse import reparse as reparse_failures
-
+    """用已保存的附件重新解析待处理事项（解析程序升级或装好 LibreOffice 之后）。"""
     if not failure_ids and not all_failures:
-        fail("name failure IDs or pass --all-failures", 2)
+        raise click.UsageError("请给出待处理事项的编号，或加 --all-failures", ctx)
     from ingest.poll import context_for
+    from ingest.reparse import reparse as reparse_failures
     from store.errors import NotFound
 
     settings = settings_of(ctx)
     try:
-        summary = reparse_failures(
-            session_factory_of(ctx), list(failure_ids) or None, context_for(settings, settings.imap_user or "local")
-        )
+        summary = reparse_failures(store_of(ctx), list(failure_ids) or None,
+                                   context_for(settings, settings.imap_user or "local"))
     except NotFound as exc:
-        fail(str(exc), 1)
-    for failure_id, what in summary.details:
-        click.echo(f"#{failure_id}: {what}")
-    click.echo(
-        f"tried {summary.tried}, fixed {summary.fixed}, still failing {summary.still_failing}; "
-        f"new reports {summary.new_reports}, new versions {summary.new_versions}, duplicates {summary.duplicates}"
-    )
+        raise IntakeError(str(exc)) from None
+    say(present.reparse_lines(summary))
 
 
 @main.command()
-@click.option("--date", "day", default=None, help="The day to report (YYYY-MM-DD); default yesterday.")
-@click.option("--send", "mode", flag_value="send", help="Send over SMTP.")
-@click.option("--dry-run", "mode", flag_value="dry-run", help="Write .eml and .html to --out instead.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Default var/outbox/.")
-@click.option("--force", is_flag=True, help="Send again even if that day's digest was already sent.")
+@click.option("--date", "day", type=DAY, default=None, help="日报所报的日期（YYYY-MM-DD），默认昨天。")
+@click.option("--send", is_flag=True, help="通过 SMTP 发送（需要设置 INTAKE_SMTP_HOST）。")
+@click.option("--dry-run", is_flag=True, help="试运行：只把 .eml 和 .html 写到 --out，不发送，也不算已发。")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="写入的文件夹，默认 数据目录/outbox/。")
+@click.option("--force", is_flag=True, help="这一天的日报已发过也再发一次。")
 @click.pass_context
-def digest(ctx: click.Context, day: str | None, mode: str | None, out: Path | None, force: bool) -> None:
-    """Build the daily digest for a day and send it (or write it to the outbox)."""
+def digest(ctx: click.Context, day: date | None, send: bool, dry_run: bool, out: Path | None, force: bool) -> None:
+    """生成某一天的日报：设置了 SMTP 时发送，否则写入发件箱（数据目录/outbox/）。"""
     from datetime import datetime, timedelta
 
+    if send and dry_run:
+        raise click.UsageError("--send 和 --dry-run 只能选一个", ctx)
+    settings = settings_of(ctx)
+    if send or (not dry_run and settings.smtp_host):  # sending: the one place that checks what SMTP needs
+        settings = required(ctx, "smtp_host", "digest_to", "digest_from",
+                            why="：发送日报需要它（或用 --dry-run 试运行）")
     from digest.compose import ComposeError
-    from digest.run import describe, parse_day, run_digest
+    from digest.run import run_digest
     from mailout.send import DigestSendError
 
-    settings = settings_of(ctx)
     now = datetime.now(settings.tz)
+    target = day or now.date() - timedelta(days=1)
+    mode = "send" if send else "dry-run" if dry_run else None
     try:
-        target = parse_day(day, "--date") if day else now.date() - timedelta(days=1)
-    except ValueError as exc:
-        click.echo(f"intake: {exc}", err=True)
-        sys.exit(2)
-    if mode == "send" and not settings.smtp_host:
-        click.echo("intake: --send needs INTAKE_SMTP_HOST (and INTAKE_SMTP_USER/PASSWORD); or use --dry-run", err=True)
-        sys.exit(2)
-    if mode != "dry-run" and settings.smtp_host:
-        for variable, value in (("INTAKE_DIGEST_TO", settings.digest_to), ("INTAKE_DIGEST_FROM", settings.digest_from)):
-            if not value:
-                fail(f"{variable} is not set: sending the digest needs it (or use --dry-run)", 2)
-    try:
-        outcome = run_digest(settings, session_factory_of(ctx), target, mode=mode, out=out, force=force,
-                             now=now)
+        outcome = run_digest(settings, store_of(ctx), target, mode=mode, out=out, force=force, now=now)
     except (DigestSendError, ComposeError, OSError) as exc:
-        click.echo(f"intake: digest for {target.isoformat()} not done: {exc}", err=True)
-        sys.exit(1)
-    click.echo(describe(outcome))
+        raise IntakeError(f"{target.isoformat()} 的日报没有完成：{exc}") from None
+    say(present.digest_lines(outcome))
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--since", default=None, help="Only reports received on or after this date (YYYY-MM-DD).")
+@click.option("--since", type=DAY, default=None, help="只导出这一天（YYYY-MM-DD）及以后收到的情况表。")
 @click.pass_context
-def export(ctx: click.Context, file: Path, since: str | None) -> None:
-    """Write the 汇总表 of current reports to an .xlsx file."""
-    from digest.run import export_summary, parse_day
+def export(ctx: click.Context, file: Path, since: date | None) -> None:
+    """把当前情况表导出为 Excel 汇总表（文件名须以 .xlsx 结尾）。"""
+    if file.suffix.lower() != ".xlsx":
+        raise click.BadParameter(f"汇总表只写 Excel 文件，文件名须以 .xlsx 结尾（收到 {file.name}）",
+                                 ctx, param_hint="FILE")
+    from digest.run import export_summary
 
     settings = settings_of(ctx)
     try:
-        since_day = parse_day(since, "--since") if since else None
-    except ValueError as exc:
-        click.echo(f"intake: {exc}", err=True)
-        sys.exit(2)
-    try:
-        count = export_summary(settings, session_factory_of(ctx), file, since_day)
+        count = export_summary(settings, store_of(ctx), file, since)
     except OSError as exc:
-        click.echo(f"intake: cannot write {file}: {exc.strerror or exc}", err=True)
-        sys.exit(1)
-    click.echo(f"汇总表 written to {file}: {count} reports")
+        raise IntakeError(f"无法写入 {file}：{exc.strerror or exc}") from None
+    say(present.export_line(file, count))
 
 
 @main.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
-    """Run the service: poll every INTAKE_POLL_MINUTES, send the digest daily at INTAKE_DIGEST_TIME."""
+    """作为服务常驻运行：每 INTAKE_POLL_MINUTES 分钟收信，每天 INTAKE_DIGEST_TIME 发日报。"""
     import scheduler
     from core.logs import setup_logging
-
-    settings = mailbox_settings_of(ctx)
     from store.errors import StoreError
 
-    session_factory_of(ctx)  # a database that cannot open is one line here, before the service's logging starts
+    settings = required(ctx, "imap_host", "imap_user", "imap_password")
+    store_of(ctx)  # a database that cannot open is one line here, before the service's logging starts
     setup_logging(settings, logging.DEBUG if ctx.obj.get("verbose") else logging.INFO)
     try:
         code = scheduler.run_service(settings)
     except StoreError as exc:
-        fail_store(exc, settings)
-    sys.exit(code)
+        raise store_error(exc, settings) from None
+    ctx.exit(code)
 
 
 @main.command()
-@click.option("--keep", is_flag=True, help="Keep the previous demo database instead of starting fresh.")
+@click.option("--keep", is_flag=True, help="保留上次演示的数据库，不重新开始。")
 @click.pass_context
 def demo(ctx: click.Context, keep: bool) -> None:
-    """Run the pipeline on the bundled samples/ into var/demo/ and print what it found."""
-    import dataclasses
-    import shutil
-
-    from digest.run import run_digest
-    from ingest.poll import import_paths
-    from store import failures as store_failures
-    from store import queries
-    from store.db import open_store
+    """用自带的示例邮件跑一遍完整流程，数据放在 数据目录/demo/，并打印查看这些数据的命令。"""
+    from service.demo import DemoUnavailable, run_demo
     from store.errors import StoreError
 
-    samples = Path(__file__).resolve().parent / "samples" / "mail"
-    if not samples.is_dir():
-        fail(f"{samples} is missing: the demo needs the bundled sample mailbox", 1)
     base = settings_of(ctx)
-    demo_dir = base.data_dir / "demo"
     try:
-        if demo_dir.exists() and not keep:
-            shutil.rmtree(demo_dir)
-        demo_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        fail(f"INTAKE_DATA_DIR: cannot prepare {demo_dir} for the demo: {exc.strerror or exc}", 2)
-    settings = dataclasses.replace(
-        base, data_dir=demo_dir, database_url=f"sqlite:///{(demo_dir / 'intake.sqlite3').as_posix()}",
-        smtp_host="", digest_to=base.digest_to or ("szlgbjdjc@163.com",),
-        digest_from=base.digest_from or "intake@localhost",
-    )
-    try:
-        factory = open_store(settings.effective_database_url)
-    except StoreError as exc:
-        fail_store(exc, base)
-    paths = sorted(samples.glob("*.eml"))
-    summary = import_paths(settings, factory, paths)
-    click.echo(f"导入示例邮件 {len(paths)} 封：{format_counts(summary.counts.as_dict())}")
-    with factory() as session:
-        rows = queries.current_reports(session)
-        open_failures = store_failures.list_failures(session)
-    click.echo(f"\n情况表 {len(rows)} 份：")
-    for r in rows:
-        when = r.activity_date.isoformat() if r.activity_date else "日期未知"
-        late = "（逾期）" if r.late else ""
-        click.echo(
-            f"  #{r.id} v{r.version} {r.org_name}｜{r.headcount if r.headcount is not None else '人数不明'}人"
-            f"｜{when}{late}｜{r.contact_person} {r.contact_phone}｜附件 {r.attachment}"
-        )
-    click.echo(f"\n待处理 {len(open_failures)} 项：")
-    for f in open_failures:
-        click.echo(f"  #{f.id} [{f.kind}] {f.sender}｜{f.subject}｜{f.filename or '（无附件）'}：{f.message}")
-    days = sorted({r.received_at.astimezone(settings.tz).date() for r in rows})
-    if days:
-        outcome = run_digest(settings, factory, days[-1], mode="dry-run", out=base.data_dir / "outbox", force=True)
-        click.echo(f"\n{days[-1].isoformat()} 的日报已写入：" + "、".join(str(p) for p in outcome.paths))
+        result = run_demo(base, keep=keep)
+    except SettingsError as exc:
+        raise IntakeError(str(exc), EXIT_USAGE) from None
+    except DemoUnavailable as exc:
+        raise IntakeError(str(exc)) from None
+    except StoreError as exc:  # the demo's store is always a SQLite file in its folder under INTAKE_DATA_DIR
+        raise store_error(exc, Settings(data_dir=base.data_dir)) from None
+    say(present.demo_lines(result, program_name()))
 
 
 @main.command()
 @click.pass_context
 def config(ctx: click.Context) -> None:
-    """Print the effective settings, secrets masked."""
-    settings = settings_of(ctx)
-    for name, value in settings.masked().items():
-        click.echo(f"INTAKE_{name.upper()} = {value}")
+    """打印生效的设置（密码已隐藏）。"""
+    say(present.config_lines(settings_of(ctx).masked()))
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
+@click.option("--no-mailbox", is_flag=True, help="不登录邮箱检查。")
 @click.pass_context
-@click.option("--no-mailbox", is_flag=True, help="Do not log in to the mailbox to check it.")
 def status(ctx: click.Context, as_json: bool, no_mailbox: bool) -> None:
-    """Show last polls, next runs, open failures, the last digest, and whether DB and mailbox answer."""
+    """运行状况：各文件夹最近收信、下次收信和日报、待处理数、最近日报、数据库和邮箱是否正常。"""
     import json
     from datetime import UTC, datetime
 
-    from service.status import as_json as status_json
-    from service.status import as_lines, gather
+    from service.status import gather
 
     settings = settings_of(ctx)
     found = gather(settings, datetime.now(UTC), check_mailbox=not no_mailbox)
     if as_json:
-        click.echo(json.dumps(status_json(found, settings), ensure_ascii=False, indent=2))
+        say(json.dumps(present.status_json(found, settings.tz), ensure_ascii=False, indent=2))
     else:
-        for line in as_lines(found, settings):
-            click.echo(line)
+        say(present.status_lines(found, settings.tz))
     if not found.database_ok or found.mailbox_ok is False:
-        sys.exit(1)
+        ctx.exit(EXIT_RUNTIME)
 
 
 if __name__ == "__main__":

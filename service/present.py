@@ -1,21 +1,100 @@
-"""Turn report and failure rows into what the CLI prints: JSON objects and one-line texts, times in local tz."""
+"""What the `intake` command prints: Chinese lines for staff, JSON-ready data (stored codes, English keys) for scripts.
+
+One term per idea, as in the digest: 情况表, 更正, 重复, 待处理, 已解决, 已忽略. A failure kind is shown by its
+Chinese label with the code in brackets, 附件已加密（encrypted）; times are local (the configured time zone).
+Nothing here reads the store or the settings file: callers hand in the rows and outcomes they got.
+"""
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from store.records import FailureRow, ReportRow
+from core.vocab import FailureKind, FailureStatus
 
-STATUS_ZH = {"open": "待处理", "resolved": "已解决", "ignored": "已忽略"}
+if TYPE_CHECKING:
+    from digest.run import DigestOutcome
+    from ingest.poll import PollSummary
+    from ingest.reparse import ReparseSummary
+    from parsers import ParseResult
+    from service.demo import DemoResult
+    from service.status import Status
+    from store.records import FailureRow, ReportRow
+
+DEFAULT_LIMIT = 50  # report lines `intake reports` prints unless told otherwise (the newest; 0 = all)
 
 
+# ---- words ----------------------------------------------------------------------------------------------------
 def iso(when: datetime | None, tz: ZoneInfo) -> str | None:
     """ISO 8601 with the offset of tz, e.g. 2026-05-10T10:30:00+08:00."""
     return None if when is None else when.astimezone(tz).isoformat()
 
 
+def local(when: datetime | None, tz: ZoneInfo) -> str:
+    """A time as staff read it, e.g. 2026-05-10 10:30; empty for none."""
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M") if when is not None else ""
+
+
+def kind_text(code: str) -> str:
+    """A failure kind as staff read it: 附件已加密（encrypted）; an unknown code is shown as it is."""
+    try:
+        return f"{FailureKind(code).label}（{code}）"
+    except ValueError:
+        return code
+
+
+def status_text(code: str) -> str:
+    """A failure status as staff read it: 待处理, 已解决, 已忽略."""
+    try:
+        return FailureStatus(code).label
+    except ValueError:
+        return code
+
+
+# What one poll or import made of its messages (ingest.pipeline.Counts.as_dict), in the digest's words.
+COUNT_WORDS: tuple[tuple[str, str], ...] = (
+    ("messages", "邮件 {} 封"),
+    ("new_reports", "新情况表 {} 份"),
+    ("new_versions", "更正 {} 份"),
+    ("duplicates", "重复 {} 份"),
+    ("failures", "待处理 {} 项"),
+    ("ignored", "已忽略 {} 封"),
+    ("skipped", "此前已收 {} 封"),
+)
+
+
+def counts_text(counts: Mapping[str, int]) -> str:
+    """邮件 12 封，新情况表 6 份，更正 1 份，重复 1 份，待处理 2 项，已忽略 2 封，此前已收 0 封."""
+    known = [words.format(counts[name]) for name, words in COUNT_WORDS if name in counts]
+    others = [f"{name} {value}" for name, value in counts.items() if name not in dict(COUNT_WORDS)]
+    return "，".join(known + others)
+
+
+# ---- poll, import, reparse (administrators) -------------------------------------------------------------------
+def poll_lines(summary: PollSummary) -> list[str]:
+    """One line per folder and the total; a poll skipped for another process's lock says so."""
+    if summary.skipped_locked:
+        return ["另一个进程正在收取这个邮箱，本次跳过（poll skipped: another process holds the lock）"]
+    lines = [f"{folder}：{counts_text(counts.as_dict())}" for folder, counts in summary.folders.items()]
+    lines.append(f"合计：{counts_text(summary.counts.as_dict())}")
+    return lines
+
+
+def reparse_lines(summary: ReparseSummary) -> list[str]:
+    lines = [f"#{failure_id}：{what}" for failure_id, what in summary.details]
+    lines.append(
+        f"重新解析 {summary.tried} 项：已解决 {summary.fixed} 项，仍待处理 {summary.still_failing} 项；"
+        f"新情况表 {summary.new_reports} 份，更正 {summary.new_versions} 份，重复 {summary.duplicates} 份"
+    )
+    return lines
+
+
+# ---- reports ---------------------------------------------------------------------------------------------------
 def report_json(row: ReportRow, tz: ZoneInfo) -> dict[str, Any]:
     return {
         "id": row.id,
@@ -38,6 +117,31 @@ def report_json(row: ReportRow, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
+def report_line(row: ReportRow, tz: ZoneInfo) -> str:
+    people = f"{row.headcount}人" if row.headcount is not None else (row.headcount_text or "人数未填")
+    activity = row.activity_date.isoformat() if row.activity_date else "日期未填"
+    late = "  【逾期】" if row.late else ""
+    return (f"{row.id:>5}  第{row.version}版  {local(row.received_at, tz)}  {row.org_name}  {people}  "
+            f"活动 {activity}  {row.attachment or '-'}{late}")
+
+
+def report_lines(rows: Sequence[ReportRow], tz: ZoneInfo, *, all_versions: bool, limit: int) -> list[str]:
+    """The newest `limit` rows (all when limit is 0), oldest first so the newest is last, and a count line."""
+    shown = rows[-limit:] if 0 < limit < len(rows) else rows
+    unit, what = ("个", "版本") if all_versions else ("份", "情况表")
+    lines = [report_line(row, tz) for row in shown]
+    total = f"共 {len(rows)} {unit}{what}"
+    if len(shown) < len(rows):
+        total += f"，以上是最近收到的 {len(shown)} {unit}（--limit 0 列出全部）"
+    lines.append(total)
+    return lines
+
+
+def export_line(path: Path, count: int) -> str:
+    return f"汇总表已写入 {path}：{count} 份情况表"
+
+
+# ---- failures (待处理事项) --------------------------------------------------------------------------------------
 def failure_json(row: FailureRow, tz: ZoneInfo) -> dict[str, Any]:
     return {
         "id": row.id,
@@ -55,36 +159,200 @@ def failure_json(row: FailureRow, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def _local(when: datetime, tz: ZoneInfo) -> str:
-    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
-def report_line(row: ReportRow, tz: ZoneInfo) -> str:
-    people = f"{row.headcount}人" if row.headcount is not None else (row.headcount_text or "人数未填")
-    activity = row.activity_date.isoformat() if row.activity_date else "日期未填"
-    late = "  【逾期】" if row.late else ""
-    return (f"{row.id:>5}  第{row.version}版  {_local(row.received_at, tz)}  {row.org_name}  {people}  "
-            f"活动 {activity}  {row.attachment or '-'}{late}")
-
-
 def failure_line(row: FailureRow, tz: ZoneInfo) -> str:
     what = row.filename or row.subject or "-"
-    return (f"{row.id:>5}  {STATUS_ZH.get(row.status, row.status)}  {_local(row.received_at, tz)}  {row.kind}  "
+    return (f"{row.id:>5}  {status_text(row.status)}  {local(row.received_at, tz)}  {kind_text(row.kind)}  "
             f"{row.sender}  {what}\n       {row.message}")
+
+
+def failure_lines(rows: Sequence[FailureRow], tz: ZoneInfo, *, show_all: bool) -> list[str]:
+    lines = [failure_line(row, tz) for row in rows]
+    if not show_all:
+        lines.append(f"共 {len(rows)} 项待处理")
+        return lines
+    by_status = {code: sum(1 for r in rows if r.status == code) for code in FailureStatus}
+    lines.append(f"共 {len(rows)} 项：" + "，".join(f"{code.label} {n} 项" for code, n in by_status.items()))
+    return lines
 
 
 def failure_details(row: FailureRow, tz: ZoneInfo) -> list[str]:
     lines = [
-        f"失败记录 {row.id}（{STATUS_ZH.get(row.status, row.status)}）",
-        f"类型：{row.kind}",
+        f"待处理事项 {row.id}（{status_text(row.status)}）",
+        f"类型：{kind_text(row.kind)}",
         f"说明：{row.message}",
         f"发件人：{row.sender}",
         f"主题：{row.subject}",
         f"附件：{row.filename or '（无）'}",
-        f"收到时间：{_local(row.received_at, tz)}",
+        f"收到时间：{local(row.received_at, tz)}",
         f"技术细节：{row.detail or '（无）'}",
     ]
-    if row.status != "open":
-        when = _local(row.resolved_at, tz) if row.resolved_at else ""
-        lines.append(f"处理：{row.resolved_by} {when}  备注：{row.note}")
+    if row.status != FailureStatus.OPEN:
+        lines.append(f"处理：{row.resolved_by} {local(row.resolved_at, tz)}  备注：{row.note}")
     return lines
+
+
+def closed_line(failure_id: int, status: FailureStatus) -> str:
+    return f"待处理事项 {failure_id} 已标记为{status.label}"
+
+
+def no_such_failure(failure_id: int) -> str:
+    return f"没有编号为 {failure_id} 的待处理事项（intake failures --all 列出全部）"
+
+
+# ---- digest ----------------------------------------------------------------------------------------------------
+def digest_lines(outcome: DigestOutcome) -> list[str]:
+    """What one digest run did, in a line or two: sent, written, or skipped and why."""
+    day = outcome.day.isoformat()
+    if outcome.skipped_reason == "busy":
+        return [f"{day} 的日报正由另一个进程生成，本次未做任何事"]
+    if outcome.skipped_reason:
+        return [f"{day} 的日报已经发过，无需再发（--force 可再发一次）"]
+    if outcome.sent:
+        return [f"{day} 的日报已发送给 {'、'.join(outcome.recipients)}（{outcome.message_id}）", outcome.subject]
+    where = "、".join(str(p) for p in outcome.paths)
+    if outcome.mode == "dry-run":
+        note = "（试运行：没有发送，也不算已发）"
+    else:
+        note = "（未设置 INTAKE_SMTP_HOST：写入发件箱，记为当天的日报）"
+    return [f"{day} 的日报已写入 {where}{note}", outcome.subject]
+
+
+# ---- status ----------------------------------------------------------------------------------------------------
+# The totals of `intake status` (store.queries.counts), in the same words.
+TOTAL_WORDS: tuple[tuple[str, str], ...] = (
+    ("messages", "邮件 {} 封"),
+    ("reports", "情况表 {} 份"),
+    ("versions", "版本 {} 个"),
+    ("attachments", "附件 {} 个"),
+    ("duplicates", "重复 {} 份"),
+    ("failures", "待处理事项（含已解决、已忽略）{} 项"),
+    ("ignored", "已忽略邮件 {} 封"),
+    ("polls", "收信 {} 次"),
+    ("poll_errors", "收信出错 {} 次"),
+    ("digests_sent", "日报已发 {} 次"),
+)
+
+
+def status_json(status: Status, tz: ZoneInfo) -> dict[str, Any]:
+    """The status as JSON-ready data, times ISO 8601 in the configured time zone."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.astimezone(tz).isoformat(timespec="seconds")
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [convert(v) for v in value]
+        return value
+
+    data: dict[str, Any] = convert(asdict(status))
+    return data
+
+
+def _mailbox_line(status: Status) -> str:
+    from service.status import MAILBOX_NOT_CHECKED, MAILBOX_NOT_CONFIGURED  # loaded already by whoever gathered it
+
+    if status.mailbox_ok:
+        return "邮箱：正常"
+    if status.mailbox_ok is False:
+        return f"邮箱：无法登录或读取：{status.mailbox_error}"
+    if status.mailbox_error == MAILBOX_NOT_CHECKED:
+        return "邮箱：未检查（--no-mailbox）"
+    if status.mailbox_error == MAILBOX_NOT_CONFIGURED:
+        return "邮箱：未设置（INTAKE_IMAP_HOST、INTAKE_IMAP_USER、INTAKE_IMAP_PASSWORD）"
+    return f"邮箱：{status.mailbox_error}"
+
+
+def status_lines(status: Status, tz: ZoneInfo) -> list[str]:
+    """The status as lines staff and the administrator read; a folder never polled says 尚未收信."""
+    lines = ["数据库：正常" if status.database_ok else f"数据库：无法打开：{status.database_error}",
+             _mailbox_line(status)]
+    for f in status.folders:
+        if f.last_poll_at is None:
+            lines.append(f"文件夹 {f.folder}：尚未收信")
+            continue
+        outcome = f"正常，邮件 {f.counts.get('messages', 0)} 封" if f.ok else f"出错：{f.error}"
+        lines.append(f"文件夹 {f.folder}：最近收信 {local(f.last_poll_at, tz)}（{outcome}）")
+    lines.append(f"下次收信：{local(status.next_poll_at, tz)}；下次发日报：{local(status.next_digest_at, tz)}")
+    lines.append(f"待处理：{status.open_failures} 项")
+    if status.last_digest_day:
+        lines.append(f"最近日报：{status.last_digest_day} 的日报，{local(status.last_digest_sent_at, tz)} "
+                     f"发给 {'、'.join(status.last_digest_to) or '-'}")
+    else:
+        lines.append("最近日报：尚无")
+    if status.counts:
+        lines.append("累计：" + "，".join(words.format(status.counts[name]) for name, words in TOTAL_WORDS
+                                          if name in status.counts))
+    return lines
+
+
+# ---- parse (administrators) -------------------------------------------------------------------------------------
+def parse_json(path: Path, result: ParseResult) -> dict[str, Any]:
+    forms = [
+        {
+            "org_name": f.org_name,
+            "headcount": f.headcount,
+            "headcount_text": f.headcount_text,
+            "agenda": list(f.agenda),
+            "summary": f.summary,
+            "contact_person": f.contact_person,
+            "contact_phone": f.contact_phone,
+            "activity_date": f.activity_date.isoformat() if f.activity_date else None,
+            "warnings": list(f.warnings),
+        }
+        for f in result.forms
+    ]
+    failure = {"kind": result.failure.kind.value, "message": result.failure.message} if result.failure else None
+    return {"file": str(path), "forms": forms, "failure": failure}
+
+
+def parse_lines(path: Path, result: ParseResult) -> list[str]:
+    lines = [f"== {path}  [{result.detected_format}]"]
+    if result.failure is not None:
+        lines.append(f"   未读出情况表：{kind_text(result.failure.kind)}：{result.failure.message}")
+    for number, form in enumerate(result.forms, 1):
+        lines.append(f"   情况表 {number}")
+        for label, value in (
+            ("党组织名称", form.org_name),
+            ("人数", form.headcount_text),
+            ("活动日期", form.activity_date.isoformat() if form.activity_date else ""),
+            ("联系人", form.contact_person),
+            ("联系方式", form.contact_phone),
+        ):
+            lines.append(f"     {label:<6}\t{value}")
+        lines.extend(f"     议程  \t{item}" for item in form.agenda)
+        lines.append(f"     简介  \t{form.summary}")
+        lines.extend(f"     注意  \t{warning}" for warning in form.warnings)
+    return lines
+
+
+# ---- demo ------------------------------------------------------------------------------------------------------
+def command_line(program: str, env: Iterable[tuple[str, str]], args: Iterable[str]) -> str:
+    """A shell command as the user types it: VAR=value … program args, each word quoted where the shell needs it."""
+    words = [f"{name}={shlex.quote(value)}" for name, value in env] + [program] + [shlex.quote(a) for a in args]
+    return " ".join(words)
+
+
+def demo_lines(result: DemoResult, program: str) -> list[str]:
+    """What the demo found, as `intake reports` and `intake failures` show it, then the commands that show it again."""
+    tz = result.settings.tz
+    lines = [f"导入示例邮件 {result.mails} 封：{counts_text(result.counts)}", "", f"情况表 {len(result.reports)} 份："]
+    lines += [report_line(row, tz) for row in result.reports]
+    lines += ["", f"待处理 {len(result.failures)} 项："]
+    lines += [failure_line(row, tz) for row in result.failures]
+    if result.digest_day is not None:
+        written = "、".join(str(p) for p in result.digest_paths)
+        lines += ["", f"{result.digest_day.isoformat()} 的日报（试运行，未发送）已写入：{written}"]
+    lines += ["", f"示例数据在 {result.settings.data_dir}/，与正式数据分开。用下面的命令查看："]
+    lines += ["  " + command_line(program, result.env, args) for args in result.commands]
+    return lines
+
+
+def config_lines(masked: Mapping[str, str]) -> list[str]:
+    """Settings.masked() as `INTAKE_NAME = value` lines."""
+    return [f"INTAKE_{name.upper()} = {value}" for name, value in masked.items()]
+
+
+def joined(lines: Iterable[str]) -> str:
+    """Lines as one text, so that a long listing is written at once rather than a line at a time."""
+    return "\n".join(lines)

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.errors import StoreMisconfigured, StoreUnavailable
+
+if TYPE_CHECKING:  # Alembic is imported only when a migration has to run: it costs ~0.1 s at every start
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,8 @@ def _engine_for(url: str, parsed: URL) -> Engine:
 
 def alembic_config() -> Config:
     """Alembic settings built in code: the migrations shipped inside the package, no alembic.ini."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -96,6 +100,8 @@ def alembic_config() -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration (head); safe when several processes start at once."""
+    from alembic import command
+
     config = alembic_config()
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
@@ -103,6 +109,59 @@ def upgrade(engine: Engine) -> None:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
     log.debug("schema at head on %s", engine.url.render_as_string(hide_password=True))
+
+
+_REVISION = re.compile(r"""^revision\s*(?::[^=\n]*)?=\s*["']([\w.-]+)["']\s*$""", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.M)
+
+
+@lru_cache(maxsize=1)
+def shipped_head() -> str | None:
+    """The head revision of the migrations shipped in migrations/versions, read from the scripts' text.
+
+    None when the scripts do not plainly show exactly one head: then the caller runs Alembic, which knows.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        if path.name == "__init__.py":
+            continue
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision[1])
+        parents.update(re.findall(r"""["']([\w.-]+)["']""", down[1]))  # None, "0001" or ("0002", "0003")
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether the database's schema is at the shipped head already: one cheap query, Alembic not loaded.
+
+    A database that cannot be reached raises DBAPIError as upgrade() would.
+    """
+    head = shipped_head()
+    if head is None:
+        return False
+    with engine.connect() as conn:
+        try:
+            stored = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        except DBAPIError:  # no such table: a new database, which upgrade() creates
+            return False
+    return stored == [head]
+
+
+def _bring_to_head(engine: Engine, where: str) -> None:
+    """upgrade() unless at_head() shows there is nothing to do; Alembic is imported only when it has work."""
+    if at_head(engine):
+        return
+    from alembic.util.exc import CommandError
+
+    try:
+        upgrade(engine)
+    except CommandError as exc:  # e.g. a schema written by a newer version of this program
+        raise StoreUnavailable(f"cannot bring the database {where} to this version's schema: {exc}") from exc
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -119,17 +178,16 @@ def open_store(url: str) -> sessionmaker[Session]:
         factory = _stores.get(url)
         if factory is None:
             engine = make_engine(url)
+            where = make_url(url).render_as_string(hide_password=True)
             try:
-                upgrade(engine)
+                _bring_to_head(engine, where)
             except DBAPIError as exc:  # unreachable, refused, or a file that is not a SQLite database
                 engine.dispose()
-                where = make_url(url).render_as_string(hide_password=True)
                 reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
                 raise StoreUnavailable(f"cannot open the database {where}: {reason}") from exc
-            except CommandError as exc:  # e.g. a schema written by a newer version of this program
+            except StoreUnavailable:
                 engine.dispose()
-                where = make_url(url).render_as_string(hide_password=True)
-                raise StoreUnavailable(f"cannot bring the database {where} to this version's schema: {exc}") from exc
+                raise
             factory = make_session_factory(engine)
             _stores[url] = factory
         return factory

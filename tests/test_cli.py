@@ -1,15 +1,23 @@
-"""The `intake` command: every subcommand has help, bad settings exit 2, secrets stay hidden."""
+"""The `intake` command: every subcommand has help, one error path (one line, exit 2 for usage and settings, 1 at
+run time), help for staff in Chinese, secrets hidden, and a read command that starts without the heavy libraries."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from cli import IntakeError, main
+
+REPO = Path(__file__).resolve().parent.parent
+CJK = re.compile(r"[\u4e00-\u9fff]")
+STAFF_COMMANDS = [["reports"], ["failures"], ["failures", "show"], ["failures", "resolve"], ["failures", "ignore"],
+                  ["status"], ["digest"], ["export"], ["demo"]]
 
 SUBCOMMANDS = [
     "parse", "poll", "import", "reports", "failures", "reparse",
@@ -84,3 +92,106 @@ def test_config_file_unknown_key_is_one_clear_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--config", str(cfg), "config"])
     assert result.exit_code == 2
     assert "pol_minutes" in result.output
+
+
+def test_help_still_works_and_says_how_in_chinese() -> None:
+    result = CliRunner().invoke(main, ["reports", "-h"])
+    assert result.exit_code == 0
+    assert result.output.startswith("Usage: intake reports [OPTIONS]")
+    assert "显示本帮助并退出。" in result.output
+
+
+@pytest.mark.parametrize("args", STAFF_COMMANDS, ids=" ".join)
+def test_staff_commands_help_is_chinese_in_every_line_of_text_it_writes(args: list[str]) -> None:
+    command: click.Command = main
+    for name in args:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    texts = [command.help or ""] + [p.help or "" for p in command.params if isinstance(p, click.Option)]
+    for text in texts:
+        assert CJK.search(text), (args, text)
+        assert "报告" not in text and "失败记录" not in text, (args, text)
+
+
+def test_every_command_summary_in_the_list_is_chinese() -> None:
+    listing = CliRunner().invoke(main, ["--help"]).output.split("Commands:", 1)[1]
+    for line in listing.strip().splitlines():
+        assert CJK.search(line), line
+
+
+USAGE_ERRORS = [
+    (["reports", "--jsn"], ["没有选项 --jsn", "--json", "intake reports --help"]),
+    (["parse"], ["缺少 'FILES...'", "intake parse --help"]),
+    (["parse", "/no/such/file.docx"], ["'FILES...'", "/no/such/file.docx"]),
+    (["import", "/no/such/folder"], ["'PATHS...'", "/no/such/folder"]),
+    (["reports", "--since", "May 10"], ["'--since'", "YYYY-MM-DD", "'May 10'"]),
+    (["digest", "--date", "14/05/2020"], ["'--date'", "YYYY-MM-DD"]),
+    (["reports", "--limit", "-1"], ["'--limit'"]),
+    (["failures", "show", "one"], ["'FAILURE_ID'"]),
+    (["failures", "resolve", "3"], ["缺少 '--note'"]),
+    (["reparse"], ["--all-failures", "intake reparse --help"]),
+    (["repotrs"], ["repotrs", "intake --help"]),
+]
+
+
+@pytest.mark.parametrize(("args", "words"), USAGE_ERRORS, ids=[" ".join(args) for args, _ in USAGE_ERRORS])
+def test_usage_errors_are_one_line_in_the_projects_form_with_exit_2(
+    tmp_path: Path, args: list[str], words: list[str]
+) -> None:
+    result = CliRunner().invoke(main, args, env={"INTAKE_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("intake: "), result.output
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+    assert "Usage:" not in result.output and "Error:" not in result.output
+
+
+def test_a_usage_error_in_a_real_process_is_one_line_on_stderr_and_nothing_on_stdout(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "cli", "export"], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "INTAKE_DATA_DIR": str(tmp_path)}, check=False)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("intake: 缺少 'FILE'") and proc.stderr.count("\n") == 1
+
+
+def test_intake_error_is_the_one_line_and_code_a_command_fails_with() -> None:
+    @click.command()
+    def broken() -> None:
+        raise IntakeError("数据库无法打开", 1)
+
+    main.add_command(broken)
+    try:
+        result = CliRunner().invoke(main, ["broken"])
+    finally:
+        main.commands.pop("broken")
+    assert (result.exit_code, result.output) == (1, "intake: 数据库无法打开\n")
+
+
+def test_nothing_says_not_built_any_more() -> None:
+    for path in (REPO / "cli.py", REPO / "README.md"):
+        assert "not built" not in path.read_text(encoding="utf-8"), path
+
+
+@pytest.mark.parametrize("command", [["reports"], ["failures"], ["status", "--no-mailbox"], ["config"]])
+def test_a_read_command_starts_without_alembic_or_the_mail_and_office_libraries(
+    tmp_path: Path, command: list[str]
+) -> None:
+    env = {"PATH": "/usr/bin:/bin", "INTAKE_DATA_DIR": str(tmp_path / "var")}
+    subprocess.run([sys.executable, "-m", "cli", "reports"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True)  # the store exists and is at head: later starts need no migration
+    script = ("import atexit, sys\n"
+              "heavy = ('alembic', 'openpyxl', 'jinja2', 'lxml', 'imapclient', 'docx', 'python_calamine')\n"
+              "atexit.register(lambda: print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr))\n"
+              f"from cli import main\nmain({command!r})\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_the_migration_head_read_from_the_scripts_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from store.db import alembic_config, shipped_head
+
+    assert shipped_head() == ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -36,8 +36,13 @@ def _run(env: dict[str, str], *args: str) -> Result:
     return result
 
 
+COUNT_NAMES = {"邮件": "messages", "新情况表": "new reports", "更正": "new versions", "重复": "duplicates",
+               "待处理": "failures", "已忽略": "ignored", "此前已收": "skipped"}
+
+
 def _counts(line: str) -> dict[str, int]:
-    return {name: int(n) for name, n in re.findall(r"([a-z ]+?) (\d+)(?:, |$)", line.strip())}
+    """邮件 12 封，新情况表 6 份，… as {"messages": 12, "new reports": 6, …}."""
+    return {COUNT_NAMES[word]: int(n) for word, n in re.findall(r"(\w+) (\d+) [封份项]", line.strip())}
 
 
 def _digest_text(path: Path) -> str:
@@ -85,7 +90,7 @@ def test_importing_corpus_and_samples_gives_consistent_reports_failures_digest_e
     assert "更正 1 份" in text and "苏州市财政局离退休干部党支部（第 2 版" in text and "人数：23 → 25" in text
 
     sheet = tmp_path / "汇总表.xlsx"
-    assert "6 reports" in _run(env, "export", str(sheet)).output
+    assert "6 份情况表" in _run(env, "export", str(sheet)).output
     ws = openpyxl.load_workbook(sheet).active
     assert ws is not None
     header = [c.value for c in ws[1]]

@@ -39,10 +39,10 @@ def test_digest_command_sends_once_and_says_so(data_dir: Path, smtp_server: Smtp
     runner = CliRunner()
     first = runner.invoke(main, ["digest", "--date", "2026-05-10"], env=env_for(data_dir, smtp_server))
     assert first.exit_code == 0, first.output
-    assert "digest for 2026-05-10 sent to zzzdc@example.gov.cn, leader@example.gov.cn" in first.output
+    assert "2026-05-10 的日报已发送给 zzzdc@example.gov.cn、leader@example.gov.cn" in first.output
     assert "新收0份，更正0份，待处理0项" in first.output
     second = runner.invoke(main, ["digest", "--date", "2026-05-10", "--send"], env=env_for(data_dir, smtp_server))
-    assert second.exit_code == 0 and "already sent" in second.output
+    assert second.exit_code == 0 and "已经发过" in second.output
     assert len(smtp_server.received) == 1
     forced = runner.invoke(main, ["digest", "--date", "2026-05-10", "--force"], env=env_for(data_dir, smtp_server))
     assert forced.exit_code == 0 and len(smtp_server.received) == 2
@@ -63,7 +63,7 @@ def test_without_smtp_host_the_digest_lands_in_the_outbox(data_dir: Path) -> Non
     result = CliRunner().invoke(main, ["digest", "--date", "2026-05-10"], env=env_for(data_dir))
     assert result.exit_code == 0, result.output
     assert (data_dir / "outbox" / "digest-2026-05-10.eml").is_file()
-    assert "no INTAKE_SMTP_HOST" in result.output
+    assert "未设置 INTAKE_SMTP_HOST" in result.output
 
 
 def test_a_dry_run_then_the_real_run_writes_the_digest_and_status_agrees(data_dir: Path) -> None:
@@ -99,7 +99,7 @@ def test_unreachable_smtp_server_exits_1_and_records_nothing(data_dir: Path) -> 
                                "INTAKE_SMTP_SECURITY": "none", "INTAKE_SMTP_TIMEOUT": "5"}
     result = CliRunner().invoke(main, ["digest", "--date", "2026-05-10"], env=env)
     assert result.exit_code == 1
-    assert "not done" in result.output and "127.0.0.1" in result.output
+    assert "日报没有完成" in result.output and "127.0.0.1" in result.output
 
 
 def test_export_writes_the_summary_table_of_current_reports(data_dir: Path, tmp_path: Path) -> None:
@@ -107,13 +107,13 @@ def test_export_writes_the_summary_table_of_current_reports(data_dir: Path, tmp_
     target = tmp_path / "汇总表.xlsx"
     result = CliRunner().invoke(main, ["export", str(target)], env=env_for(data_dir))
     assert result.exit_code == 0, result.output
-    assert "2 reports" in result.output
+    assert "2 份情况表" in result.output
     sheet = openpyxl.load_workbook(io.BytesIO(target.read_bytes()))["汇总表"]
     assert sheet.max_row == 3
 
     later = tmp_path / "later.xlsx"
     result = CliRunner().invoke(main, ["export", str(later), "--since", "2026-05-11"], env=env_for(data_dir))
-    assert result.exit_code == 0 and "0 reports" in result.output
+    assert result.exit_code == 0 and "0 份情况表" in result.output
     assert openpyxl.load_workbook(later)["汇总表"].max_row == 1
 
 

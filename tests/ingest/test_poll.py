@@ -219,5 +219,5 @@ def test_intake_poll_with_a_missing_folder_polls_the_rest_and_exits_1_naming_it(
            "INTAKE_DATA_DIR": str(tmp_path / "var")}
     result = CliRunner().invoke(main, ["poll"], env=env)
     assert result.exit_code == 1
-    assert "INBOX: messages 1" in result.output and "new reports 1" in result.output
+    assert "INBOX：邮件 1 封，新情况表 1 份" in result.output
     assert "'NoSuchFolder' does not exist" in result.output and "Traceback" not in result.output

@@ -102,7 +102,7 @@ def test_failures_commands_with_a_bad_id_exit_1_with_one_line(db_url: str, tmp_p
                  ["failures", "ignore", "999", "--note", "x"]):
         result = CliRunner().invoke(main, args, env=env)
         assert result.exit_code == 1
-        assert "no failure with id 999" in result.output and "Traceback" not in result.output
+        assert "没有编号为 999 的待处理事项" in result.output and "Traceback" not in result.output
 
 
 def test_unreachable_database_is_one_line_with_the_password_hidden(tmp_path: Path) -> None:
