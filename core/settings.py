@@ -50,25 +50,14 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     log_format: str = "plain"
     soffice: str = "soffice"
-    imap_idle: bool = True  # keep one connection idling on INBOX where the server offers IDLE (RFC 2177)
     receipts: str = "off"  # 回执 to branches: off | failures | all
     receipt_daily_limit: int = 5  # per sender address and local day
     receipt_max_age_hours: float = 72.0  # older mail (a first backfill) gets none
     office_phone: str = "65158951"  # signed under every receipt, as in the notice
-    season: str = "04-11"  # the months reports are asked for (MM-MM), April to November in the notice
-    web_port: int = 0  # 0: no console inside `intake run`
-    web_session_hours: float = 8.0
-    web_url: str = ""  # where staff open the console; the digest links to it when set
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-    @property
-    def season_months(self) -> tuple[int, ...]:
-        """The months of the season, e.g. (4, 5, ..., 11)."""
-        first, last = (int(part) for part in self.season.split("-"))
-        return tuple(range(first, last + 1))
 
     @property
     def effective_database_url(self) -> str:
@@ -136,7 +125,7 @@ def _parse_int(name: str, raw: Any, minimum: int = 0) -> int:
 # Upper bounds: a timeout of more than an hour or a poll interval of more than a day is a typo, and a huge
 # value overflows the scheduler's timedelta.
 FLOAT_MAXIMUM = {"imap_timeout": 3600.0, "smtp_timeout": 3600.0, "poll_minutes": 1440.0,
-                 "receipt_max_age_hours": 24.0 * 366, "web_session_hours": 24.0 * 31}
+                 "receipt_max_age_hours": 24.0 * 366}
 
 
 def _parse_float(name: str, raw: Any) -> float:
@@ -221,17 +210,6 @@ def _parse_port(name: str, raw: Any) -> int:
     return port
 
 
-def _parse_season(name: str, raw: Any) -> str:
-    text = str(raw).strip()
-    try:
-        first, last = (int(part) for part in text.split("-"))
-    except ValueError:
-        raise SettingsError(f"{_env_name(name)}: expected months MM-MM such as 04-11, got {raw!r}") from None
-    if not 1 <= first <= last <= 12:
-        raise SettingsError(f"{_env_name(name)}: expected months MM-MM such as 04-11, got {raw!r}")
-    return f"{first:02d}-{last:02d}"
-
-
 def _parse_text(_name: str, raw: Any) -> str:
     return str(raw).strip()
 
@@ -258,13 +236,9 @@ PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "smtp_timeout": _parse_float,
     "poll_minutes": _parse_float,
     "imap_ssl": _parse_bool,
-    "imap_idle": _parse_bool,
     "receipts": _parse_choice("off", "failures", "all"),
     "receipt_daily_limit": lambda name, raw: _parse_int(name, raw, minimum=0),
     "receipt_max_age_hours": _parse_float,
-    "web_port": lambda name, raw: 0 if str(raw).strip() in {"", "0"} else _parse_port(name, raw),
-    "web_session_hours": _parse_float,
-    "season": _parse_season,
     "imap_folders": lambda _name, raw: _parse_list(raw),
     "digest_to": lambda _name, raw: _parse_list(raw),
     "digest_time": _parse_time,

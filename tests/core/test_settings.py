@@ -55,14 +55,10 @@ def test_good_addresses_ca_file_and_padded_host_are_accepted(tmp_path: Path) -> 
     assert settings.poll_minutes == 0.5
 
 
-def test_receipt_console_and_season_settings_are_read_and_checked() -> None:
-
-    settings = load_settings(environ={"INTAKE_RECEIPTS": "Failures", "INTAKE_RECEIPT_DAILY_LIMIT": "3",
-                                      "INTAKE_SEASON": "4-11", "INTAKE_WEB_PORT": "8080", "INTAKE_IMAP_IDLE": "no"})
-    assert (settings.receipts, settings.receipt_daily_limit, settings.web_port) == ("failures", 3, 8080)
-    assert settings.season == "04-11" and settings.season_months == tuple(range(4, 12))
-    assert settings.imap_idle is False
-    for variable, value in (("INTAKE_RECEIPTS", "sometimes"), ("INTAKE_SEASON", "11-04"),
-                            ("INTAKE_WEB_PORT", "70000"), ("INTAKE_RECEIPT_MAX_AGE_HOURS", "-1")):
+def test_receipt_settings_are_read_and_checked() -> None:
+    settings = load_settings(environ={"INTAKE_RECEIPTS": "Failures", "INTAKE_RECEIPT_DAILY_LIMIT": "3"})
+    assert (settings.receipts, settings.receipt_daily_limit, settings.office_phone) == ("failures", 3, "65158951")
+    for variable, value in (("INTAKE_RECEIPTS", "sometimes"), ("INTAKE_RECEIPT_MAX_AGE_HOURS", "-1"),
+                            ("INTAKE_RECEIPT_DAILY_LIMIT", "many")):
         with pytest.raises(SettingsError, match=variable):
             load_settings(environ={variable: value})

@@ -71,17 +71,17 @@ def test_a_dry_run_then_the_real_run_writes_the_digest_and_status_agrees(data_di
     env = env_for(data_dir)
     preview = runner.invoke(main, ["digest", "--dry-run", "--date", "2026-05-10"], env=env)
     assert preview.exit_code == 0, preview.output
-    assert "recorded" not in preview.output
+    assert "不算已发" in preview.output
     before = runner.invoke(main, ["status", "--json", "--no-mailbox"], env=env)
     assert json.loads(before.output)["last_digest_day"] == ""
 
     real = runner.invoke(main, ["digest", "--date", "2026-05-10"], env=env)
     assert real.exit_code == 0, real.output
-    assert "already sent" not in real.output and "recorded as this day's digest" in real.output
+    assert "已经发过" not in real.output and "记为当天的日报" in real.output
     after = runner.invoke(main, ["status", "--json", "--no-mailbox"], env=env)
     assert json.loads(after.output)["last_digest_day"] == "2026-05-10"
     again = runner.invoke(main, ["digest", "--date", "2026-05-10"], env=env)
-    assert "already sent; nothing to do" in again.output
+    assert "已经发过，无需再发" in again.output
 
 
 def test_send_without_smtp_host_and_a_bad_date_exit_2_with_one_line(data_dir: Path) -> None:
