@@ -22,6 +22,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from core.settings import Settings
+from ingest.dates import plausible
 from ingest.imap_errors import ConnectionLost, FolderMissing, LoginRefused, MailboxError, UidValidityChanged
 from ingest.model import RawMessage
 
@@ -344,14 +345,14 @@ class Mailbox:
                 if data is None or b"BODY[]" not in data:
                     log.warning("IMAP %s %r: UID %d vanished before it could be fetched", self.where, folder, uid)
                     continue
-                internal = data.get(b"INTERNALDATE")
+                internal = data.get(b"INTERNALDATE")  # a server's word: 1950, 2086 or "+9999" happen
                 yield RawMessage(
                     account=self.account,
                     folder=folder,
                     uidvalidity=state.uidvalidity,
                     uid=uid,
                     raw=bytes(data[b"BODY[]"]),
-                    internal_date=internal if isinstance(internal, datetime) else None,
+                    internal_date=plausible(internal) if isinstance(internal, datetime) else None,
                 )
 
     def _check_same(self, folder: str, before: FolderState) -> None:

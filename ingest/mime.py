@@ -23,7 +23,7 @@ import posixpath
 import quopri
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
@@ -31,6 +31,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from core.vocab import FailureKind
 from ingest import zips
 from ingest.cloudlinks import find_cloud_links
+from ingest.dates import plausible
 from ingest.headers import decode_bytes, decode_header, parse_params, recover_bytes, scrub
 from ingest.htmltext import html_to_text, tidy
 from ingest.model import Attachment, MailContent, MailProblem
@@ -310,9 +311,7 @@ def _sent_at(msg: Message) -> datetime | None:
         when = parsedate_to_datetime(" ".join(raw.split()))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when is None:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return plausible(when)
 
 
 def _message_id(msg: Message) -> str:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
 
+from core.settings import Settings
 from ingest.imap import Mailbox, open_mailbox
 from ingest.imap_errors import ConnectionLost, FolderMissing, LoginRefused, MailboxError
 from tests.fixtures.dovecot import DovecotServer, DovecotUser
+from tests.fixtures.fakeimap import FakeImapServer
 from tests.fixtures.tcpproxy import TcpProxy
 
 NO_WAIT = (0.0, 0.0)
@@ -302,3 +304,26 @@ def test_folder_state_reopens_a_connection_that_died_between_folders(dovecot_use
             state = mb.folder_state("INBOX")
         assert proxy.connections == 2
     assert state.exists == 1
+
+
+def test_an_implausible_internaldate_from_a_real_dovecot_is_dropped(dovecot_user: DovecotUser) -> None:
+    # Dovecot keeps a 1950 INTERNALDATE in a 32-bit field and answers 1950 or 2086; neither may pass on.
+    old = dovecot_user.append("INBOX", _mail(1), when=datetime(1950, 1, 1, tzinfo=UTC))
+    good = dovecot_user.append("INBOX", _mail(2), when=datetime(2026, 5, 13, 1, 30, tzinfo=UTC))
+    with open_mailbox(dovecot_user.settings()) as mb:
+        got = {m.uid: m.internal_date for m in mb.fetch_new("INBOX", 0, batch=10)}
+    assert got == {old: None, good: datetime(2026, 5, 13, 1, 30, tzinfo=UTC)}
+
+
+def test_internaldates_no_database_can_hold_are_dropped_and_plausible_ones_kept() -> None:
+    dates = ["31-Dec-9999 23:59:59 -0100", "13-May-2020 09:30:00 +9999", "01-Jan-1001 00:00:00 +0000",
+             "31-Dec-9999 23:59:59 +0000", "13-May-2020 09:30:00 +0800"]
+    messages = [(uid, _mail(uid), date) for uid, date in enumerate(dates, 1)]
+    with FakeImapServer(messages=messages) as server:
+        settings = Settings(imap_host=server.host, imap_port=server.port, imap_ssl=False, imap_user="u",
+                            imap_password="p" * 16, imap_timeout=5.0)
+        with open_mailbox(settings, retry_delays=NO_WAIT, sleep=lambda s: None) as mb:
+            got = [(m.uid, m.internal_date) for m in mb.fetch_new("INBOX", 0, batch=10)]
+    cst = timezone(timedelta(hours=8))
+    assert got == [(1, None), (2, None), (3, None), (4, None), (5, datetime(2020, 5, 13, 9, 30, tzinfo=cst))]
+    assert got[4][1] is not None and got[4][1].utcoffset() == timedelta(hours=8)
