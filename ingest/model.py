@@ -11,7 +11,11 @@ from core.vocab import FailureKind
 
 @dataclass(frozen=True)
 class RawMessage:
-    """One message as fetched: where it came from and its RFC 822 bytes, untouched."""
+    """One message as fetched: where it came from and its RFC 822 bytes, untouched.
+
+    (account, folder, uidvalidity, uid) is its identity in the store. source says where it was read, for logs and
+    summaries: the file path for `intake import` (whose identity is the bytes, see ingest.files), "" for IMAP.
+    """
 
     account: str
     folder: str
@@ -19,6 +23,7 @@ class RawMessage:
     uid: int
     raw: bytes
     internal_date: datetime | None = None
+    source: str = ""
 
 
 @dataclass(frozen=True)

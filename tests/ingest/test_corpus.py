@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest import classify, mime
-from ingest.files import iter_paths
+from ingest.files import content_uid, iter_paths
 from ingest.model import MailContent
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -45,7 +45,8 @@ def test_import_reads_the_whole_corpus_folder_and_skips_the_two_outlook_files(co
     got = list(iter_paths([corpus_dir / "mail"]))
     eml = [p for p in _mails(corpus_dir) if p.suffix == ".eml"]
     assert len(got) == len(eml)
-    assert [m.uid for m in got] == list(range(1, len(eml) + 1))
+    assert [m.uid for m in got] == [content_uid(p.read_bytes()) for p in eml]
+    assert len({m.uid for m in got}) == len({p.read_bytes() for p in eml})
 
 
 @pytest.mark.parametrize(
