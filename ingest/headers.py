@@ -14,6 +14,7 @@ import binascii
 import codecs
 import re
 import urllib.parse
+from email.message import Message
 
 # Labels branches' clients use for Simplified Chinese; GB18030 decodes all of them (it is their superset).
 GB_LABELS = frozenset({
@@ -30,6 +31,18 @@ ISO2022_JP_SUPERSETS = ("iso2022_jp_3", "iso2022_jp_ext", "iso2022_jp_2004", "is
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _ENCODED_WORD = re.compile(rb"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
 _WS_ONLY = re.compile(rb"\A[ \t\r\n]*\Z")
+
+
+def raw_header(msg: Message, name: str) -> str | None:
+    """The first raw value of a header (8-bit bytes kept as surrogate escapes); None if absent or unreadable."""
+    lname = name.lower()
+    try:
+        for key, value in msg.raw_items():
+            if str(key).lower() == lname:
+                return str(value)
+    except Exception:  # a header object we cannot read is as good as absent
+        return None
+    return None
 
 
 def scrub(text: str) -> str:

@@ -11,10 +11,22 @@ from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
+import pytest
+
 from ingest import mime
 from ingest.model import MailContent
 from tests.builders import DOCX, branch_mail, form_docx, png_photo
-from tests.ingest.mailbuild import gbk_name_zip, raw_mail, raw_part, set_encrypted_flag, zip_bytes
+from tests.ingest.mailbuild import (
+    file_part,
+    forwarded_as_attachment,
+    gbk_name_zip,
+    nested_multiparts,
+    raw_mail,
+    raw_part,
+    set_encrypted_flag,
+    tiny_text_parts,
+    zip_bytes,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -274,3 +286,96 @@ def test_eml_inside_a_zip_is_opened_as_a_forwarded_mail() -> None:
 def test_outlook_winmail_dat_is_passed_on_for_the_parser_to_refuse() -> None:
     raw = branch_mail(attachments=[("winmail.dat", b"\x78\x9f\x3e\x22tnef", "application/ms-tnef")])
     assert [a.filename for a in mime.extract(raw).attachments] == ["winmail.dat"]
+
+
+# -- deep and wide mails: caps that keep memory bounded but reach the form, and say what they cut -----------------
+
+def _form_mail() -> bytes:
+    return branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)])
+
+
+def _cut(content: MailContent) -> list[tuple[str, str]]:
+    """The too_complex problems as (origin, detail); none of them may name an attachment."""
+    problems = [p for p in content.problems if p.kind == "too_complex"]
+    assert not {p.origin for p in problems} & {a.origin for a in content.attachments}
+    return [(p.origin, p.detail) for p in problems]
+
+
+@pytest.mark.parametrize("depth", [1, 4, 10])
+def test_a_form_forwarded_as_an_attachment_up_to_10_deep_is_found(depth: int) -> None:
+    content = mime.extract(forwarded_as_attachment(_form_mail(), depth))
+    [att] = content.attachments
+    assert (att.filename, att.data) == ("情况表.docx", form_docx())
+    assert att.origin.count("fwd ") == depth
+    assert content.problems == ()
+    assert len(content.forwarded_subjects) == depth
+
+
+def test_a_form_forwarded_12_deep_is_not_opened_and_the_cut_is_a_too_complex_problem() -> None:
+    content = mime.extract(forwarded_as_attachment(_form_mail(), 12))
+    assert content.attachments == ()
+    [(origin, detail)] = _cut(content)
+    assert origin.count("fwd ") == 10 and origin.endswith("part 2")
+    assert detail == f"forwarded mails nested more than 10 deep; 1 forwarded mail not opened, first at {origin}"
+
+
+def test_a_form_last_among_5000_tiny_text_parts_is_the_only_attachment() -> None:
+    form = file_part("情况表.docx", form_docx(), DOCX)
+    content = mime.extract(raw_mail([("From", "a@b.cn"), ("Subject", "情况表")], b"", "WIDE",
+                                    [*tiny_text_parts(4999), form]))
+    assert [(a.filename, a.data, a.origin) for a in content.attachments] == [("情况表.docx", form_docx(), "part 5000")]
+    assert content.problems == ()
+
+
+def test_past_10000_parts_the_walk_stops_and_says_how_many_parts_were_not_read() -> None:
+    form = file_part("情况表.docx", form_docx(), DOCX)
+    content = mime.extract(raw_mail([("From", "a@b.cn"), ("Subject", "情况表")], b"", "WIDE",
+                                    [*tiny_text_parts(10_050), form]))
+    assert content.attachments == ()
+    assert _cut(content) == [("part 10001", "stopped after 10000 parts; 51 parts not read")]
+
+
+def test_named_files_are_kept_before_nameless_parts_and_the_rest_is_a_too_complex_problem() -> None:
+    nameless = [file_part(None, bytes([n % 251]) * 100) for n in range(1050)]
+    form = file_part("情况表.docx", form_docx(), DOCX)
+    content = mime.extract(raw_mail([("From", "a@b.cn"), ("Subject", "情况表")], b"", "W", [*nameless, form]))
+    assert len(content.attachments) == 1000
+    assert content.attachments[-1].filename == "情况表.docx"  # the named file, last in the mail, is kept
+    origins = [a.origin for a in content.attachments]
+    assert origins == sorted(origins, key=lambda o: int(o.split()[-1]))  # still in the order of the mail
+    assert _cut(content) == [("part 1000", "kept 1000 attachments; 51 more not kept, first at part 1000")]
+
+
+def test_nameless_parts_keep_their_place_and_names_when_nothing_is_cut() -> None:
+    content = mime.extract(raw_mail([("From", "a@b.cn")], b"", "B", [
+        file_part(None, b"one", "application/msword"), file_part("二.docx", b"two", DOCX),
+        file_part(None, b"three", "application/pdf")]))
+    assert [(a.filename, a.origin) for a in content.attachments] == [
+        ("附件1.doc", "part 1"), ("二.docx", "part 2"), ("附件3.pdf", "part 3")]
+
+
+def test_attachments_past_the_byte_cap_are_a_too_complex_problem() -> None:
+    limits = mime.Limits(kept_bytes=2500)
+    content = mime.extract(raw_mail([("From", "a@b.cn")], b"", "B", [
+        file_part(f"{n}.docx", bytes([n]) * 1000, DOCX) for n in range(1, 5)]), limits)
+    assert [a.filename for a in content.attachments] == ["1.docx", "2.docx"]
+    assert _cut(content) == [("part 3", "kept 2000 bytes of attachments (at most 2500 bytes); 2 more attachments "
+                                        "(2000 bytes) not kept, first at part 3")]
+
+
+def test_a_form_under_40_nested_multiparts_is_found_and_past_50_the_cut_is_recorded() -> None:
+    leaf = file_part("情况表.docx", form_docx(), DOCX)
+    found = mime.extract(nested_multiparts(leaf, 40))
+    assert [a.filename for a in found.attachments] == ["情况表.docx"] and found.problems == ()
+    deep = mime.extract(nested_multiparts(leaf, 60))
+    assert deep.attachments == ()
+    [(origin, detail)] = _cut(deep)
+    assert origin == "part " + ".".join(["1"] * 50)
+    assert detail == f"multiparts nested more than 50 deep; 1 part not read below {origin}"
+
+
+def test_a_mail_too_deep_for_the_parser_keeps_its_headers_and_says_so() -> None:
+    content = mime.extract(nested_multiparts(file_part("情况表.docx", form_docx(), DOCX), 1500))
+    assert content.subject == "情况表" and content.sender_address == "a@b.cn"
+    assert [(p.origin, p.kind) for p in content.problems] == [("mail", "too_complex")]
+    assert "only its headers were read" in content.problems[0].detail
