@@ -4,6 +4,10 @@ The only module that imports imapclient. Folders are EXAMINEd (SELECT read-only)
 BODY.PEEK[], so no \\Seen flag is set and nothing is moved or deleted: staff keep reading the mailbox in webmail.
 NetEase (163/126) refuses SELECT with "Unsafe Login" unless the client identifies itself with the IMAP ID command
 (RFC 2971), so ID is sent after LOGIN whenever the server advertises it.
+
+Secrets never leave the adapter: a server may echo the login in its refusal, so every error raised (its message
+and the chained imapclient/socket exceptions) and every line logged here or by imapclient has the configured
+IMAP and SMTP passwords masked (core.secrets.mask, also their base64 / quoted / percent-encoded forms).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
+from core.secrets import mask, mask_exception
 from core.settings import Settings
 from ingest.dates import plausible
 from ingest.imap_errors import ConnectionLost, FolderMissing, LoginRefused, MailboxError, UidValidityChanged
@@ -43,8 +48,43 @@ class FolderState:
     exists: int
 
 
+class _MaskSecrets(logging.Filter):
+    """Masks the secrets of every Mailbox made in this process in log records of the loggers it is attached to.
+
+    Attached to this module's logger and imapclient's (which log every server line at DEBUG): logger filters,
+    unlike handler filters, work whatever handlers the application or a test set up.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: frozenset[str] = frozenset()
+
+    def add(self, *secrets: str) -> None:
+        self.secrets = self.secrets | {s for s in secrets if s}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            text = record.getMessage()
+            masked = mask(text, self.secrets)
+            if masked != text:
+                record.msg, record.args = masked, None
+        return True
+
+
+_SECRETS = _MaskSecrets()
+for _name in (__name__, "imapclient.imapclient", "imapclient.imaplib", "imapclient.util"):
+    logging.getLogger(_name).addFilter(_SECRETS)
+
+
 def _one_line(value: object) -> str:
-    """Server text as one readable line: bytes decoded, b'...' reprs unwrapped, whitespace collapsed."""
+    """Server text as one readable line: bytes decoded, b'...' reprs unwrapped, whitespace collapsed, secrets
+    masked. An exception is masked in place too, since it is chained as the __cause__ of what we raise."""
+    if isinstance(value, BaseException):
+        mask_exception(value, _SECRETS.secrets)
+    return mask(_plain_line(value), _SECRETS.secrets)
+
+
+def _plain_line(value: object) -> str:
     if isinstance(value, bytes):
         text = value.decode("utf-8", "replace")
     else:
@@ -64,6 +104,7 @@ class Mailbox:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._settings = settings
+        _SECRETS.add(settings.imap_password, settings.smtp_password)
         self._retry_delays = tuple(retry_delays)
         self._sleep = sleep
         self._client: IMAPClient | None = None

@@ -327,3 +327,57 @@ def test_internaldates_no_database_can_hold_are_dropped_and_plausible_ones_kept(
     cst = timezone(timedelta(hours=8))
     assert got == [(1, None), (2, None), (3, None), (4, None), (5, datetime(2020, 5, 13, 9, 30, tzinfo=cst))]
     assert got[4][1] is not None and got[4][1].utcoffset() == timedelta(hours=8)
+
+
+ECHOES = {
+    "plain": "NO [AUTHENTICATIONFAILED] Invalid credentials for user {user} password {password}",
+    "quoted": "NO [AUTHENTICATIONFAILED] LOGIN {user} {quoted} rejected",
+    "auth-plain": "NO [AUTHENTICATIONFAILED] bad AUTHENTICATE PLAIN {b64}",
+    "url": "NO [ALERT] see https://mail.example.org/unlock?u={user}&p={url}",
+}
+
+
+@pytest.mark.parametrize("password", ["XKQJZPWBRTNMLHGF", 'p@ss "w0rd"\\+/=%'], ids=["163-code", "odd"])
+@pytest.mark.parametrize("echo", sorted(ECHOES))
+def test_a_server_that_echoes_the_login_never_gets_the_secret_out_of_the_adapter(
+    password: str, echo: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import traceback
+
+    with FakeImapServer(login_reply=ECHOES[echo]) as server:
+        settings = Settings(imap_host=server.host, imap_port=server.port, imap_ssl=False, imap_user="szlgbjdjc@163.com",
+                            imap_password=password, smtp_password="SMTPSECRET99", imap_timeout=5.0)
+        with caplog.at_level("DEBUG"), pytest.raises(LoginRefused) as info:
+            Mailbox.connect(settings, retry_delays=NO_WAIT, sleep=lambda s: None)
+        sent = [c for c in server.commands if " LOGIN " in c]
+    assert sent and password.replace("\\", "\\\\").replace('"', '\\"') in sent[0]  # the server did get it
+    message = str(info.value)
+    assert "****" in message and "szlgbjdjc@163.com" in message
+    rendered = "".join(traceback.format_exception(info.value))  # what a crash log or stderr would show
+    assert info.value.__cause__ is not None
+    for text in (message, rendered, caplog.text):
+        assert password not in text and password.lower() not in text.lower()
+        assert "XKQJZPWBRTNMLHGF"[:12] not in text
+
+
+def test_an_smtp_password_echoed_by_the_imap_server_is_masked_too() -> None:
+    with FakeImapServer(login_reply="NO [AUTHENTICATIONFAILED] did you mean SMTPSECRET99?") as server:
+        settings = Settings(imap_host=server.host, imap_port=server.port, imap_ssl=False, imap_user="u@163.com",
+                            imap_password="XKQJZPWBRTNMLHGF", smtp_password="SMTPSECRET99", imap_timeout=5.0)
+        with pytest.raises(LoginRefused) as info:
+            Mailbox.connect(settings, retry_delays=NO_WAIT, sleep=lambda s: None)
+    assert "SMTPSECRET99" not in str(info.value) and "did you mean ****?" in str(info.value)
+
+
+def test_a_wrong_password_refused_by_dovecot_leaves_no_trace_of_it_in_the_traceback(
+    dovecot_user: DovecotUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    import traceback
+
+    with TcpProxy(dovecot_user.host, dovecot_user.port, source_host="127.0.0.3") as proxy:
+        settings = dovecot_user.settings(imap_password="WRONGCODE1234567", imap_port=proxy.port)
+        with caplog.at_level("DEBUG"), pytest.raises(LoginRefused) as info:
+            Mailbox.connect(settings, retry_delays=NO_WAIT, sleep=lambda s: None)
+    rendered = "".join(traceback.format_exception(info.value))
+    assert "AUTHENTICATIONFAILED" in rendered
+    assert "WRONGCODE1234567" not in rendered and "WRONGCODE1234567" not in caplog.text
