@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,7 +29,14 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 from core.secrets import mask, mask_exception
 from core.settings import Settings
 from ingest.dates import plausible
-from ingest.imap_errors import ConnectionLost, FolderMissing, LoginRefused, MailboxError, UidValidityChanged
+from ingest.imap_errors import (
+    ConnectionLost,
+    FolderMissing,
+    LoginRefused,
+    MailboxError,
+    Stopped,
+    UidValidityChanged,
+)
 from ingest.model import RawMessage
 
 log = logging.getLogger(__name__)
@@ -36,6 +44,29 @@ log = logging.getLogger(__name__)
 CLIENT_ID = {"name": "szlgb-intake", "version": "0.1.0", "vendor": "szlgb-intake", "os": "linux"}
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (2.0, 8.0, 30.0)
 NETWORK_ERRORS = (OSError, IMAPClientAbortError, EOFError)
+STOP_CHECK_SECONDS = 0.1  # how often a stop callable is asked during a backoff (an Event wakes the wait at once)
+
+# What tells the adapter to stop: the scheduler's threading.Event, or a callable such as poll_once's `stop`.
+StopSignal = threading.Event | Callable[[], bool] | None
+
+
+def _wait(seconds: float, stop: StopSignal) -> bool:
+    """Wait up to seconds; return True as soon as stop is requested (at once for an Event)."""
+    if isinstance(stop, threading.Event):
+        return stop.wait(seconds)
+    deadline = time.monotonic() + seconds
+    while stop is None or not stop():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(left, STOP_CHECK_SECONDS) if stop is not None else left)
+    return True
+
+
+def _stop_requested(stop: StopSignal) -> bool:
+    if stop is None:
+        return False
+    return stop.is_set() if isinstance(stop, threading.Event) else bool(stop())
 
 
 @dataclass(frozen=True)
@@ -95,18 +126,25 @@ def _plain_line(value: object) -> str:
 
 
 class Mailbox:
-    """One logged-in IMAP connection, used read-only. Build it with Mailbox.connect or open_mailbox."""
+    """One logged-in IMAP connection, used read-only. Build it with Mailbox.connect or open_mailbox.
+
+    Network failures are retried after retry_delays (2 s, 8 s, 30 s). stop (the scheduler's Event, or a callable
+    saying whether to stop) ends a retry backoff at once with Stopped, and no new attempt starts once it is set.
+    sleep replaces the real wait (tests: record the delays); stop is then asked after each sleep.
+    """
 
     def __init__(
         self,
         settings: Settings,
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] | None = None,
+        stop: StopSignal = None,
     ) -> None:
         self._settings = settings
         _SECRETS.add(settings.imap_password, settings.smtp_password)
         self._retry_delays = tuple(retry_delays)
         self._sleep = sleep
+        self._stop = stop
         self._client: IMAPClient | None = None
         self._selected: str | None = None  # the folder the connection has EXAMINEd, if any
         self.id_sent = False
@@ -118,10 +156,12 @@ class Mailbox:
         cls,
         settings: Settings,
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] | None = None,
+        stop: StopSignal = None,
     ) -> Mailbox:
-        """Connect and log in, retrying network failures with backoff; raise LoginRefused at once on a refusal."""
-        mailbox = cls(settings, retry_delays, sleep)
+        """Connect and log in, retrying network failures with backoff; raise LoginRefused at once on a refusal
+        and Stopped as soon as stop is requested."""
+        mailbox = cls(settings, retry_delays, sleep, stop)
         mailbox._connect_with_retries()
         return mailbox
 
@@ -144,6 +184,8 @@ class Mailbox:
     def _connect_with_retries(self) -> None:
         attempts = len(self._retry_delays) + 1
         for attempt in range(attempts):
+            if _stop_requested(self._stop):
+                raise Stopped(f"IMAP {self.where}: stop requested; not connecting")
             try:
                 self._connect_once()
                 return
@@ -153,7 +195,17 @@ class Mailbox:
                 delay = self._retry_delays[attempt]
                 log.warning("IMAP %s: %s; retrying in %.0f s (attempt %d of %d)",
                             self.where, exc, delay, attempt + 2, attempts)
-                self._sleep(delay)
+                self._pause(delay, exc)
+
+    def _pause(self, delay: float, cause: ConnectionLost) -> None:
+        """The backoff before a retry; raise Stopped the moment a stop is requested."""
+        if self._sleep is not None:
+            self._sleep(delay)
+            stopped = _stop_requested(self._stop)
+        else:
+            stopped = _wait(delay, self._stop)
+        if stopped:
+            raise Stopped(f"IMAP {self.where}: stop requested while waiting to retry ({cause})") from cause
 
     def _connect_once(self) -> None:
         s = self._settings
@@ -410,10 +462,14 @@ class Mailbox:
 def open_mailbox(
     settings: Settings,
     retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] | None = None,
+    stop: StopSignal = None,
 ) -> Iterator[Mailbox]:
-    """`with open_mailbox(settings) as mb:` — connect, log in, send ID; always log out at the end."""
-    mailbox = Mailbox.connect(settings, retry_delays, sleep)
+    """`with open_mailbox(settings, stop=...) as mb:` — connect, log in, send ID; always log out at the end.
+
+    stop: see Mailbox; pass the scheduler's Event (or poll_once's stop callable) so SIGTERM ends a backoff.
+    """
+    mailbox = Mailbox.connect(settings, retry_delays, sleep, stop)
     try:
         yield mailbox
     finally:
@@ -427,6 +483,8 @@ __all__ = [
     "LoginRefused",
     "Mailbox",
     "MailboxError",
+    "StopSignal",
+    "Stopped",
     "UidValidityChanged",
     "open_mailbox",
 ]

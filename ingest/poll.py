@@ -66,7 +66,7 @@ def poll_once(
             log.info("poll skipped: another process holds the lock %s", lock_name)
             summary.skipped_locked = True
             return summary
-        open_ = opener or open_mailbox
+        open_ = opener or (lambda s: open_mailbox(s, stop=stop))  # SIGTERM ends a reconnect backoff at once
         started = datetime.now(UTC)
         try:
             with open_(settings) as mailbox:

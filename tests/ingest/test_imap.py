@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 
 from core.settings import Settings
 from ingest.imap import Mailbox, open_mailbox
-from ingest.imap_errors import ConnectionLost, FolderMissing, LoginRefused, MailboxError
+from ingest.imap_errors import ConnectionLost, FolderMissing, LoginRefused, MailboxError, Stopped
 from tests.fixtures.dovecot import DovecotServer, DovecotUser
 from tests.fixtures.fakeimap import FakeImapServer
 from tests.fixtures.tcpproxy import TcpProxy
@@ -381,3 +382,45 @@ def test_a_wrong_password_refused_by_dovecot_leaves_no_trace_of_it_in_the_traceb
     rendered = "".join(traceback.format_exception(info.value))
     assert "AUTHENTICATIONFAILED" in rendered
     assert "WRONGCODE1234567" not in rendered and "WRONGCODE1234567" not in caplog.text
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("kind", ["event", "callable"])
+def test_stop_wakes_the_retry_backoff_at_once(kind: str) -> None:
+    import threading
+    import time
+
+    event = threading.Event()
+    stop: threading.Event | Callable[[], bool] = event if kind == "event" else event.is_set
+    settings = Settings(imap_host="127.0.0.1", imap_port=_closed_port(), imap_ssl=False, imap_user="u",
+                        imap_password="p" * 16, imap_timeout=5.0)
+    set_at: list[float] = []
+
+    def press_stop() -> None:
+        set_at.append(time.monotonic())
+        event.set()
+
+    timer = threading.Timer(0.5, press_stop)
+    timer.start()
+    try:
+        with pytest.raises(Stopped, match="stop requested"):
+            Mailbox.connect(settings, stop=stop)  # the real backoff: 2 s, 8 s, 30 s
+        returned_at = time.monotonic()
+    finally:
+        timer.cancel()
+    assert set_at and returned_at - set_at[0] < 5  # README promises a stop within 10 s; the backoff alone was 40 s
+    assert isinstance(Stopped("x"), ConnectionLost)
+
+
+def test_a_stop_requested_before_connecting_makes_no_attempt_at_all() -> None:
+    with FakeImapServer() as server:
+        settings = Settings(imap_host=server.host, imap_port=server.port, imap_ssl=False, imap_user="u",
+                            imap_password="p" * 16, imap_timeout=5.0)
+        with pytest.raises(Stopped):
+            Mailbox.connect(settings, stop=lambda: True)
+        assert server.commands == []
