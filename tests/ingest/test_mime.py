@@ -379,3 +379,15 @@ def test_a_mail_too_deep_for_the_parser_keeps_its_headers_and_says_so() -> None:
     assert content.subject == "情况表" and content.sender_address == "a@b.cn"
     assert [(p.origin, p.kind) for p in content.problems] == [("mail", "too_complex")]
     assert "only its headers were read" in content.problems[0].detail
+
+
+def test_one_broken_byte_in_a_raw_subject_and_sender_name_spoils_only_that_character() -> None:
+    subject = "“助力火红年代”主题党日活动情况表".encode()
+    name = "苏州市财政局离退休干部党支部".encode()
+    raw = raw_mail([("From", name[:6] + b"\xff" + name[6:] + b" <czj_lgb@163.com>"),
+                    ("Subject", subject[:10] + subject[11:]), ("Date", "Wed, 13 May 2020 09:30:00 +0800")],
+                   "附件为情况表")
+    content = mime.extract(raw)
+    assert content.subject == "“助力\ufffd红年代”主题党日活动情况表"
+    assert content.sender_name == "苏州\ufffd市财政局离退休干部党支部"
+    assert content.sender_address == "czj_lgb@163.com"
