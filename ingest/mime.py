@@ -14,6 +14,7 @@ from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
 from core.vocab import FailureKind
+from ingest.addresses import first_mailbox, mailboxes
 from ingest.cloudlinks import find_cloud_links
 from ingest.dates import plausible
 from ingest.headers import decode_header, raw_header, scrub
@@ -39,17 +40,26 @@ def charset_hint(raw: bytes) -> str | None:
 
 
 def _sender(msg: Message, hint: str | None = None) -> tuple[str, str]:
+    """(address, name) of From (else Sender); a From without any address keeps its word (MAILER-DAEMON)."""
     raw = raw_header(msg, "from") or raw_header(msg, "sender") or ""
+    address, name = first_mailbox(raw, hint)
+    if address:
+        return address, name
     try:
         pairs = getaddresses([raw.replace("\r", " ").replace("\n", " ")])
     except Exception:
         pairs = []
-    name, address = pairs[0] if pairs else ("", "")
-    address = scrub(decode_header(address, hint)).strip().strip("<>").lower()
-    if "@" not in address:
-        match = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", decode_header(raw, hint))
-        address = match.group(0).lower() if match else address
-    return address, decode_header(name, hint).strip().strip('"').strip()
+    name, word = pairs[0] if pairs else ("", "")
+    return scrub(decode_header(word, hint)).strip().strip("<>").lower(), decode_header(name, hint).strip('" ')
+
+
+def _reply_to(msg: Message, hint: str | None) -> tuple[str, ...]:
+    """Every Reply-To address: where a receipt answers (with the Sender header's, see _sender_header)."""
+    return tuple(address for address, _name in mailboxes(raw_header(msg, "reply-to"), hint))
+
+
+def _sender_header(msg: Message, hint: str | None) -> str:
+    return first_mailbox(raw_header(msg, "sender"), hint)[0]
 
 
 def _sent_at(msg: Message) -> datetime | None:
@@ -111,6 +121,8 @@ def _extract(raw: bytes, limits: Limits) -> MailContent:
         is_report=top_type == "multipart/report",
         problems=tuple(col.problems),
         forwarded_subjects=tuple(col.forwarded_subjects),
+        reply_to_addresses=_reply_to(msg, col.hint),
+        sender_header_address=_sender_header(msg, col.hint),
     )
 
 
@@ -130,6 +142,8 @@ def fallback_content(raw: bytes, problem: MailProblem | None = None) -> MailCont
             subject=decode_header(raw_header(msg, "subject"), hint),
             sent_at=_sent_at(msg),
             problems=problems,
+            reply_to_addresses=_reply_to(msg, hint),
+            sender_header_address=_sender_header(msg, hint),
         )
     except Exception:
         return MailContent(problems=problems)

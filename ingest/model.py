@@ -57,6 +57,9 @@ class MailContent:
 
     problems lists what must be recorded as failures besides parsing (see MailProblem).
     headers holds the few headers classify needs, lower-case names, decoded values.
+    sender_address is From's (Sender's when there is no From); reply_to_addresses (every Reply-To address) and
+    sender_header_address (the Sender header's) are where a receipt may answer. Addresses are exact data (see
+    ingest.addresses): escape them wherever they go.
     """
 
     message_id: str = ""
@@ -71,3 +74,5 @@ class MailContent:
     is_report: bool = False
     problems: tuple[MailProblem, ...] = ()
     forwarded_subjects: tuple[str, ...] = ()
+    reply_to_addresses: tuple[str, ...] = ()
+    sender_header_address: str = ""

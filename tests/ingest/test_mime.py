@@ -290,8 +290,11 @@ def test_outlook_winmail_dat_is_passed_on_for_the_parser_to_refuse() -> None:
 
 # -- deep and wide mails: caps that keep memory bounded but reach the form, and say what they cut -----------------
 
+FORM = form_docx()  # once: a docx made a second later differs in its zip timestamps
+
+
 def _form_mail() -> bytes:
-    return branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)])
+    return branch_mail(attachments=[("情况表.docx", FORM, DOCX)])
 
 
 def _cut(content: MailContent) -> list[tuple[str, str]]:
@@ -305,7 +308,7 @@ def _cut(content: MailContent) -> list[tuple[str, str]]:
 def test_a_form_forwarded_as_an_attachment_up_to_10_deep_is_found(depth: int) -> None:
     content = mime.extract(forwarded_as_attachment(_form_mail(), depth))
     [att] = content.attachments
-    assert (att.filename, att.data) == ("情况表.docx", form_docx())
+    assert (att.filename, att.data) == ("情况表.docx", FORM)
     assert att.origin.count("fwd ") == depth
     assert content.problems == ()
     assert len(content.forwarded_subjects) == depth
@@ -320,15 +323,15 @@ def test_a_form_forwarded_12_deep_is_not_opened_and_the_cut_is_a_too_complex_pro
 
 
 def test_a_form_last_among_5000_tiny_text_parts_is_the_only_attachment() -> None:
-    form = file_part("情况表.docx", form_docx(), DOCX)
+    form = file_part("情况表.docx", FORM, DOCX)
     content = mime.extract(raw_mail([("From", "a@b.cn"), ("Subject", "情况表")], b"", "WIDE",
                                     [*tiny_text_parts(4999), form]))
-    assert [(a.filename, a.data, a.origin) for a in content.attachments] == [("情况表.docx", form_docx(), "part 5000")]
+    assert [(a.filename, a.data, a.origin) for a in content.attachments] == [("情况表.docx", FORM, "part 5000")]
     assert content.problems == ()
 
 
 def test_past_10000_parts_the_walk_stops_and_says_how_many_parts_were_not_read() -> None:
-    form = file_part("情况表.docx", form_docx(), DOCX)
+    form = file_part("情况表.docx", FORM, DOCX)
     content = mime.extract(raw_mail([("From", "a@b.cn"), ("Subject", "情况表")], b"", "WIDE",
                                     [*tiny_text_parts(10_050), form]))
     assert content.attachments == ()
@@ -337,7 +340,7 @@ def test_past_10000_parts_the_walk_stops_and_says_how_many_parts_were_not_read()
 
 def test_named_files_are_kept_before_nameless_parts_and_the_rest_is_a_too_complex_problem() -> None:
     nameless = [file_part(None, bytes([n % 251]) * 100) for n in range(1050)]
-    form = file_part("情况表.docx", form_docx(), DOCX)
+    form = file_part("情况表.docx", FORM, DOCX)
     content = mime.extract(raw_mail([("From", "a@b.cn"), ("Subject", "情况表")], b"", "W", [*nameless, form]))
     assert len(content.attachments) == 1000
     assert content.attachments[-1].filename == "情况表.docx"  # the named file, last in the mail, is kept
@@ -364,7 +367,7 @@ def test_attachments_past_the_byte_cap_are_a_too_complex_problem() -> None:
 
 
 def test_a_form_under_40_nested_multiparts_is_found_and_past_50_the_cut_is_recorded() -> None:
-    leaf = file_part("情况表.docx", form_docx(), DOCX)
+    leaf = file_part("情况表.docx", FORM, DOCX)
     found = mime.extract(nested_multiparts(leaf, 40))
     assert [a.filename for a in found.attachments] == ["情况表.docx"] and found.problems == ()
     deep = mime.extract(nested_multiparts(leaf, 60))
@@ -375,7 +378,7 @@ def test_a_form_under_40_nested_multiparts_is_found_and_past_50_the_cut_is_recor
 
 
 def test_a_mail_too_deep_for_the_parser_keeps_its_headers_and_says_so() -> None:
-    content = mime.extract(nested_multiparts(file_part("情况表.docx", form_docx(), DOCX), 1500))
+    content = mime.extract(nested_multiparts(file_part("情况表.docx", FORM, DOCX), 1500))
     assert content.subject == "情况表" and content.sender_address == "a@b.cn"
     assert [(p.origin, p.kind) for p in content.problems] == [("mail", "too_complex")]
     assert "only its headers were read" in content.problems[0].detail
@@ -391,3 +394,74 @@ def test_one_broken_byte_in_a_raw_subject_and_sender_name_spoils_only_that_chara
     assert content.subject == "“助力\ufffd红年代”主题党日活动情况表"
     assert content.sender_name == "苏州\ufffd市财政局离退休干部党支部"
     assert content.sender_address == "czj_lgb@163.com"
+
+
+# -- addresses: decode, then parse; From, Sender and Reply-To ---------------------------------------------------
+
+def _b(text: str, charset: str = "utf-8") -> str:
+    return f"=?{charset}?b?{base64.b64encode(text.encode(charset)).decode()}?="
+
+
+def _q(text: str, charset: str) -> str:
+    return f"=?{charset}?Q?{''.join(f'={b:02X}' for b in text.encode(charset))}?="
+
+
+@pytest.mark.parametrize(
+    "from_value",
+    [_b("公安局老干部处 <gaj_lgc@163.com>"), _q("公安局老干部处 <gaj_lgc@163.com>", "gbk"),
+     _b('"公安局老干部处" <gaj_lgc@163.com>', "gb2312"), _b("公安局老干部处 <GAJ_LGC@163.COM>")],
+    ids=["utf8-b", "gbk-q", "quoted-gb2312", "upper"],
+)
+def test_a_from_encoded_whole_keeps_its_address(from_value: str) -> None:
+    content = mime.extract(raw_mail([("From", from_value), ("Subject", "情况表")], "正文"))
+    assert (content.sender_address, content.sender_name) == ("gaj_lgc@163.com", "公安局老干部处")
+    fallback = mime.fallback_content(raw_mail([("From", from_value)], "正文"))
+    assert fallback.sender_address == "gaj_lgc@163.com"
+
+
+def test_reply_to_and_sender_are_exposed_decoded_and_parsed() -> None:
+    raw = raw_mail([("From", "支部 <zb@163.com>"), ("Sender", _b("代发 <secretary@126.com>")),
+                    ("Reply-To", _b("办公室 <bgs@163.com>") + ", =?gbk?B?" +
+                     base64.b64encode("组织委员".encode("gbk")).decode() + "?= <zzwy@qq.com>")], "正文")
+    content = mime.extract(raw)
+    assert content.sender_address == "zb@163.com"
+    assert content.sender_header_address == "secretary@126.com"
+    assert content.reply_to_addresses == ("bgs@163.com", "zzwy@qq.com")
+    plain = mime.extract(raw_mail([("From", "zb@163.com")], "正文"))
+    assert (plain.sender_header_address, plain.reply_to_addresses) == ("", ())
+
+
+def test_an_encoded_display_name_with_a_comma_is_one_name() -> None:
+    content = mime.extract(raw_mail([("From", _b("张三, 李四") + " <zs@163.com>")], "x"))
+    assert (content.sender_address, content.sender_name) == ("zs@163.com", "张三, 李四")
+    whole = mime.extract(raw_mail([("From", _b("张三, 李四 <zs@163.com>"))], "x"))
+    assert (whole.sender_address, whole.sender_name) == ("zs@163.com", "张三, 李四")
+
+
+@pytest.mark.parametrize(
+    ("from_value", "address"),
+    [
+        ("branch?cc=boss%40evil.com&body=hi@163.com", "branch?cc=boss%40evil.com&body=hi@163.com"),
+        ('"branch?cc=boss@evil.com&body=hi"@163.com', '"branch?cc=boss@evil.com&body=hi"@163.com'),
+        ('支部 <"x?cc=a@evil.com&body=y"@163.com>', '"x?cc=a@evil.com&body=y"@163.com'),
+        ("支部 <x?cc=a@evil.com&body=y@163.com>", '"x?cc=a@evil.com&body=y"@163.com'),
+        (_b("支部 <x?subject=z&cc=a%40evil.com@163.com>"), "x?subject=z&cc=a%40evil.com@163.com"),
+    ],
+    ids=["atom", "quoted", "angle-quoted", "angle-two-at", "encoded"],
+)
+def test_query_characters_in_the_local_part_come_through_as_data(from_value: str, address: str) -> None:
+    content = mime.extract(raw_mail([("From", from_value)], "x"))
+    assert content.sender_address == address
+    local, _, domain = content.sender_address.rpartition("@")
+    assert domain == "163.com" and ("@" not in local or local.startswith('"'))  # still one mailbox at 163.com
+
+
+def test_a_name_that_looks_like_an_address_is_still_only_the_name() -> None:
+    raw = raw_mail([("From", "zb@163.com <real@126.com>"), ("Reply-To", "henry@example.com <ivan@example.com>")], "x")
+    content = mime.extract(raw)
+    assert (content.sender_address, content.sender_name) == ("real@126.com", "zb@163.com")
+    assert content.reply_to_addresses == ("ivan@example.com",)
+
+
+def test_a_from_without_any_address_keeps_its_word() -> None:
+    assert mime.extract(raw_mail([("From", "MAILER-DAEMON")], "x")).sender_address == "mailer-daemon"
