@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from imapclient import IMAPClient
+from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from core.secrets import mask, mask_exception
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 CLIENT_ID = {"name": "szlgb-intake", "version": "0.1.0", "vendor": "szlgb-intake", "os": "linux"}
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (2.0, 8.0, 30.0)
 NETWORK_ERRORS = (OSError, IMAPClientAbortError, EOFError)
+CONNECT_TIMEOUT = 10.0  # at most, for TCP, TLS and the greeting: a stop waits no longer for a silent host
 STOP_CHECK_SECONDS = 0.1  # how often a stop callable is asked during a backoff (an Event wakes the wait at once)
 
 # What tells the adapter to stop: the scheduler's threading.Event, or a callable such as poll_once's `stop`.
@@ -213,8 +214,8 @@ class Mailbox:
             raise MailboxError("imap_host is not set")
         context = self._ssl_context() if s.imap_ssl else None
         try:
-            client = IMAPClient(s.imap_host, port=s.imap_port, ssl=s.imap_ssl, ssl_context=context,
-                                timeout=s.imap_timeout)
+            timeout = SocketTimeout(connect=min(CONNECT_TIMEOUT, s.imap_timeout), read=s.imap_timeout)
+            client = IMAPClient(s.imap_host, port=s.imap_port, ssl=s.imap_ssl, ssl_context=context, timeout=timeout)
         except ssl.SSLCertVerificationError as exc:
             raise MailboxError(
                 f"IMAP {s.imap_host}:{s.imap_port}: TLS certificate not trusted ({exc.verify_message}); "

@@ -424,3 +424,27 @@ def test_a_stop_requested_before_connecting_makes_no_attempt_at_all() -> None:
         with pytest.raises(Stopped):
             Mailbox.connect(settings, stop=lambda: True)
         assert server.commands == []
+
+
+@pytest.mark.slow
+def test_a_stop_during_a_connect_to_a_silent_host_waits_at_most_the_connect_timeout() -> None:
+    import threading
+    import time
+
+    from ingest.imap import CONNECT_TIMEOUT
+
+    event = threading.Event()
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)  # accepts TCP connections but never sends a greeting
+        settings = Settings(imap_host="127.0.0.1", imap_port=silent.getsockname()[1], imap_ssl=False,
+                            imap_user="u", imap_password="p" * 16, imap_timeout=60.0)
+        timer = threading.Timer(0.5, event.set)
+        timer.start()
+        started = time.monotonic()
+        try:
+            with pytest.raises(Stopped):
+                Mailbox.connect(settings, stop=event)
+        finally:
+            timer.cancel()
+    assert time.monotonic() - started < CONNECT_TIMEOUT + 3  # not the 60 s read timeout
