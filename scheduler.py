@@ -32,7 +32,7 @@ DIGEST_JOB = "digest"
 def poll_job(settings: Settings, session_factory: SessionFactory, stop: threading.Event) -> None:
     """One poll cycle; any failure is logged with its cause and retried at the next run."""
     try:
-        summary = poll_once(settings, session_factory, stop=stop.is_set)
+        summary = poll_once(settings, session_factory, stop=stop)
     except PollError as exc:
         log.error("poll failed: %s (retrying at the next run)", exc)
         return

@@ -8,26 +8,31 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from core.secrets import MASK, mask
 from core.settings import Settings
 
-MASK = "****"
+__all__ = ["MASK", "JsonFormatter", "RedactSecrets", "setup_logging"]
 
 
 class RedactSecrets(logging.Filter):
-    """Replace every known secret value in a record's message with ****, whatever logged it."""
+    """Mask every known secret (in any form core.secrets.mask knows) in a record's message and traceback."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self.secrets = tuple(s for s in secrets if s and len(s) >= 4)
+        self.secrets = tuple(s for s in secrets if s)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:
             return True
         text = record.getMessage()
-        if any(s in text for s in self.secrets):
-            for secret in self.secrets:
-                text = text.replace(secret, MASK)
-            record.msg, record.args = text, None
+        masked = mask(text, self.secrets)
+        if masked != text:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # The formatter would print the exception from exc_info; give it the masked text to print instead.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask(record.exc_text, self.secrets)
         return True
 
 
@@ -41,7 +46,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if record.exc_info:
+        if record.exc_text:
+            data["exception"] = record.exc_text  # already masked by RedactSecrets
+        elif record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)
 

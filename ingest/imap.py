@@ -4,6 +4,10 @@ The only module that imports imapclient. Folders are EXAMINEd (SELECT read-only)
 BODY.PEEK[], so no \\Seen flag is set and nothing is moved or deleted: staff keep reading the mailbox in webmail.
 NetEase (163/126) refuses SELECT with "Unsafe Login" unless the client identifies itself with the IMAP ID command
 (RFC 2971), so ID is sent after LOGIN whenever the server advertises it.
+
+Secrets never leave the adapter: a server may echo the login in its refusal, so every error raised (its message
+and the chained imapclient/socket exceptions) and every line logged here or by imapclient has the configured
+IMAP and SMTP passwords masked (core.secrets.mask, also their base64 / quoted / percent-encoded forms).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,11 +23,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from imapclient import IMAPClient
+from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
+from core.secrets import mask, mask_exception
 from core.settings import Settings
-from ingest.imap_errors import ConnectionLost, FolderMissing, LoginRefused, MailboxError, UidValidityChanged
+from ingest.dates import plausible
+from ingest.imap_errors import (
+    ConnectionLost,
+    FolderMissing,
+    LoginRefused,
+    MailboxError,
+    Stopped,
+    UidValidityChanged,
+)
 from ingest.model import RawMessage
 
 log = logging.getLogger(__name__)
@@ -30,6 +44,31 @@ log = logging.getLogger(__name__)
 CLIENT_ID = {"name": "szlgb-intake", "version": "0.1.0", "vendor": "szlgb-intake", "os": "linux"}
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (2.0, 8.0, 30.0)
 NETWORK_ERRORS = (OSError, IMAPClientAbortError, EOFError)
+CONNECT_TIMEOUT = 10.0  # at most, for TCP, TLS and the greeting: a stop waits no longer for a silent host
+STOP_CHECK_SECONDS = 0.1  # how often a stop callable is asked during a backoff (an Event wakes the wait at once)
+
+# What tells the adapter to stop: the scheduler's threading.Event, or a callable such as poll_once's `stop`.
+StopSignal = threading.Event | Callable[[], bool] | None
+
+
+def _wait(seconds: float, stop: StopSignal) -> bool:
+    """Wait up to seconds; return True as soon as stop is requested (at once for an Event)."""
+    if isinstance(stop, threading.Event):
+        return stop.wait(seconds)
+    deadline = time.monotonic() + seconds
+    while stop is None or not stop():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(left, STOP_CHECK_SECONDS) if stop is not None else left)
+    return True
+
+
+def stop_requested(stop: StopSignal) -> bool:
+    """Whether the stop signal (an Event, a callable or None) says stop now."""
+    if stop is None:
+        return False
+    return stop.is_set() if isinstance(stop, threading.Event) else bool(stop())
 
 
 @dataclass(frozen=True)
@@ -42,8 +81,43 @@ class FolderState:
     exists: int
 
 
+class _MaskSecrets(logging.Filter):
+    """Masks the secrets of every Mailbox made in this process in log records of the loggers it is attached to.
+
+    Attached to this module's logger and imapclient's (which log every server line at DEBUG): logger filters,
+    unlike handler filters, work whatever handlers the application or a test set up.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: frozenset[str] = frozenset()
+
+    def add(self, *secrets: str) -> None:
+        self.secrets = self.secrets | {s for s in secrets if s}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            text = record.getMessage()
+            masked = mask(text, self.secrets)
+            if masked != text:
+                record.msg, record.args = masked, None
+        return True
+
+
+_SECRETS = _MaskSecrets()
+for _name in (__name__, "imapclient.imapclient", "imapclient.imaplib", "imapclient.util"):
+    logging.getLogger(_name).addFilter(_SECRETS)
+
+
 def _one_line(value: object) -> str:
-    """Server text as one readable line: bytes decoded, b'...' reprs unwrapped, whitespace collapsed."""
+    """Server text as one readable line: bytes decoded, b'...' reprs unwrapped, whitespace collapsed, secrets
+    masked. An exception is masked in place too, since it is chained as the __cause__ of what we raise."""
+    if isinstance(value, BaseException):
+        mask_exception(value, _SECRETS.secrets)
+    return mask(_plain_line(value), _SECRETS.secrets)
+
+
+def _plain_line(value: object) -> str:
     if isinstance(value, bytes):
         text = value.decode("utf-8", "replace")
     else:
@@ -54,17 +128,25 @@ def _one_line(value: object) -> str:
 
 
 class Mailbox:
-    """One logged-in IMAP connection, used read-only. Build it with Mailbox.connect or open_mailbox."""
+    """One logged-in IMAP connection, used read-only. Build it with Mailbox.connect or open_mailbox.
+
+    Network failures are retried after retry_delays (2 s, 8 s, 30 s). stop (the scheduler's Event, or a callable
+    saying whether to stop) ends a retry backoff at once with Stopped, and no new attempt starts once it is set.
+    sleep replaces the real wait (tests: record the delays); stop is then asked after each sleep.
+    """
 
     def __init__(
         self,
         settings: Settings,
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] | None = None,
+        stop: StopSignal = None,
     ) -> None:
         self._settings = settings
+        _SECRETS.add(settings.imap_password, settings.smtp_password)
         self._retry_delays = tuple(retry_delays)
         self._sleep = sleep
+        self._stop = stop
         self._client: IMAPClient | None = None
         self._selected: str | None = None  # the folder the connection has EXAMINEd, if any
         self.id_sent = False
@@ -76,10 +158,12 @@ class Mailbox:
         cls,
         settings: Settings,
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] | None = None,
+        stop: StopSignal = None,
     ) -> Mailbox:
-        """Connect and log in, retrying network failures with backoff; raise LoginRefused at once on a refusal."""
-        mailbox = cls(settings, retry_delays, sleep)
+        """Connect and log in, retrying network failures with backoff; raise LoginRefused at once on a refusal
+        and Stopped as soon as stop is requested."""
+        mailbox = cls(settings, retry_delays, sleep, stop)
         mailbox._connect_with_retries()
         return mailbox
 
@@ -102,6 +186,8 @@ class Mailbox:
     def _connect_with_retries(self) -> None:
         attempts = len(self._retry_delays) + 1
         for attempt in range(attempts):
+            if stop_requested(self._stop):
+                raise Stopped(f"IMAP {self.where}: stop requested; not connecting")
             try:
                 self._connect_once()
                 return
@@ -111,7 +197,17 @@ class Mailbox:
                 delay = self._retry_delays[attempt]
                 log.warning("IMAP %s: %s; retrying in %.0f s (attempt %d of %d)",
                             self.where, exc, delay, attempt + 2, attempts)
-                self._sleep(delay)
+                self._pause(delay, exc)
+
+    def _pause(self, delay: float, cause: ConnectionLost) -> None:
+        """The backoff before a retry; raise Stopped the moment a stop is requested."""
+        if self._sleep is not None:
+            self._sleep(delay)
+            stopped = stop_requested(self._stop)
+        else:
+            stopped = _wait(delay, self._stop)
+        if stopped:
+            raise Stopped(f"IMAP {self.where}: stop requested while waiting to retry ({cause})") from cause
 
     def _connect_once(self) -> None:
         s = self._settings
@@ -119,8 +215,8 @@ class Mailbox:
             raise MailboxError("imap_host is not set")
         context = self._ssl_context() if s.imap_ssl else None
         try:
-            client = IMAPClient(s.imap_host, port=s.imap_port, ssl=s.imap_ssl, ssl_context=context,
-                                timeout=s.imap_timeout)
+            timeout = SocketTimeout(connect=min(CONNECT_TIMEOUT, s.imap_timeout), read=s.imap_timeout)
+            client = IMAPClient(s.imap_host, port=s.imap_port, ssl=s.imap_ssl, ssl_context=context, timeout=timeout)
         except ssl.SSLCertVerificationError as exc:
             raise MailboxError(
                 f"IMAP {s.imap_host}:{s.imap_port}: TLS certificate not trusted ({exc.verify_message}); "
@@ -344,14 +440,14 @@ class Mailbox:
                 if data is None or b"BODY[]" not in data:
                     log.warning("IMAP %s %r: UID %d vanished before it could be fetched", self.where, folder, uid)
                     continue
-                internal = data.get(b"INTERNALDATE")
+                internal = data.get(b"INTERNALDATE")  # a server's word: 1950, 2086 or "+9999" happen
                 yield RawMessage(
                     account=self.account,
                     folder=folder,
                     uidvalidity=state.uidvalidity,
                     uid=uid,
                     raw=bytes(data[b"BODY[]"]),
-                    internal_date=internal if isinstance(internal, datetime) else None,
+                    internal_date=plausible(internal) if isinstance(internal, datetime) else None,
                 )
 
     def _check_same(self, folder: str, before: FolderState) -> None:
@@ -368,10 +464,14 @@ class Mailbox:
 def open_mailbox(
     settings: Settings,
     retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] | None = None,
+    stop: StopSignal = None,
 ) -> Iterator[Mailbox]:
-    """`with open_mailbox(settings) as mb:` — connect, log in, send ID; always log out at the end."""
-    mailbox = Mailbox.connect(settings, retry_delays, sleep)
+    """`with open_mailbox(settings, stop=...) as mb:` — connect, log in, send ID; always log out at the end.
+
+    stop: see Mailbox; pass the scheduler's Event (or poll_once's stop callable) so SIGTERM ends a backoff.
+    """
+    mailbox = Mailbox.connect(settings, retry_delays, sleep, stop)
     try:
         yield mailbox
     finally:
@@ -385,6 +485,8 @@ __all__ = [
     "LoginRefused",
     "Mailbox",
     "MailboxError",
+    "StopSignal",
+    "Stopped",
     "UidValidityChanged",
     "open_mailbox",
 ]

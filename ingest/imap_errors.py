@@ -24,3 +24,11 @@ class FolderMissing(MailboxError):
 
 class UidValidityChanged(MailboxError):
     """A folder's UIDVALIDITY changed while we were reading it; the caller must rescan the folder."""
+
+
+class Stopped(ConnectionLost):
+    """A stop was requested (SIGTERM) while waiting to connect or reconnect: not connected, nothing was lost.
+
+    A ConnectionLost, so callers that retry later already do the right thing; a poll may log it as a stop rather
+    than as a failure.
+    """

@@ -11,7 +11,11 @@ from core.vocab import FailureKind
 
 @dataclass(frozen=True)
 class RawMessage:
-    """One message as fetched: where it came from and its RFC 822 bytes, untouched."""
+    """One message as fetched: where it came from and its RFC 822 bytes, untouched.
+
+    (account, folder, uidvalidity, uid) is its identity in the store. source says where it was read, for logs and
+    summaries: the file path for `intake import` (whose identity is the bytes, see ingest.files), "" for IMAP.
+    """
 
     account: str
     folder: str
@@ -19,6 +23,7 @@ class RawMessage:
     uid: int
     raw: bytes
     internal_date: datetime | None = None
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,9 @@ class MailContent:
 
     problems lists what must be recorded as failures besides parsing (see MailProblem).
     headers holds the few headers classify needs, lower-case names, decoded values.
+    sender_address is From's (Sender's when there is no From); reply_to_addresses (every Reply-To address) and
+    sender_header_address (the Sender header's) are where a receipt may answer. Addresses are exact data (see
+    ingest.addresses): escape them wherever they go.
     """
 
     message_id: str = ""
@@ -66,3 +74,5 @@ class MailContent:
     is_report: bool = False
     problems: tuple[MailProblem, ...] = ()
     forwarded_subjects: tuple[str, ...] = ()
+    reply_to_addresses: tuple[str, ...] = ()
+    sender_header_address: str = ""

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from core.settings import Settings
 from ingest import files
-from ingest.imap import Mailbox, open_mailbox
-from ingest.imap_errors import FolderMissing, MailboxError
+from ingest.imap import Mailbox, StopSignal, open_mailbox, stop_requested
+from ingest.imap_errors import FolderMissing, MailboxError, Stopped
 from ingest.pipeline import Counts, PipelineContext, process_message
 from store import events, locks, messages
 from store.session import SessionFactory, engine_of
@@ -59,12 +59,13 @@ def poll_once(
     session_factory: SessionFactory,
     *,
     opener: MailboxOpener | None = None,
-    stop: Callable[[], bool] = lambda: False,
+    stop: StopSignal = None,
 ) -> PollSummary:
     """Poll every configured folder once. Raises PollError (after recording it) when the mailbox fails.
 
     A folder that does not exist is recorded as that folder's error and listed in PollSummary.errors; the other
-    folders are polled all the same.
+    folders are polled all the same. stop (the scheduler's Event, or a callable) ends the poll after the message
+    in hand, and a reconnect backoff at once: that is a stop, not a failed poll.
     """
     summary = PollSummary()
     engine = engine_of(session_factory)
@@ -74,13 +75,13 @@ def poll_once(
             log.info("poll skipped: another process holds the lock %s", lock_name)
             summary.skipped_locked = True
             return summary
-        open_ = opener or open_mailbox
+        open_ = opener or (lambda s: open_mailbox(s, stop=stop))  # SIGTERM ends a reconnect backoff at once
         started = datetime.now(UTC)
         try:
             with open_(settings) as mailbox:
                 ctx = context_for(settings, mailbox.account)
                 for folder in settings.imap_folders:
-                    if stop():
+                    if stop_requested(stop):
                         break
                     try:
                         summary.folders[folder] = _poll_folder(settings, session_factory, mailbox, folder, ctx, stop)
@@ -92,6 +93,9 @@ def poll_once(
                         _record(session_factory, ctx.account, folder, datetime.now(UTC), False, line, Counts())
                         continue
                     summary.counts.add(summary.folders[folder])
+        except Stopped:
+            log.info("poll stopped on request")
+            return summary
         except MailboxError as exc:
             line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             summary.errors.append(line)
@@ -106,7 +110,7 @@ def _poll_folder(
     mailbox: Mailbox,
     folder: str,
     ctx: PipelineContext,
-    stop: Callable[[], bool],
+    stop: StopSignal,
 ) -> Counts:
     started = datetime.now(UTC)
     counts = Counts()
@@ -128,7 +132,7 @@ def _poll_folder(
         for raw in mailbox.fetch_new(folder, last, settings.imap_batch):
             outcome = process_message(session_factory, raw, ctx, sync_last_uid=True)
             counts.add(outcome.counts)
-            if stop():
+            if stop_requested(stop):
                 log.info("folder %s: stop requested after uid %s", folder, raw.uid)
                 break
     except MailboxError as exc:
@@ -160,6 +164,6 @@ def import_paths(
     for raw in files.iter_paths(list(paths)):
         outcome = process_message(session_factory, replace(raw, account=ctx.account), ctx)
         summary.counts.add(outcome.counts)
-        folder = summary.folders.setdefault(raw.folder, Counts())
+        folder = summary.folders.setdefault(raw.source or raw.folder, Counts())
         folder.add(outcome.counts)
     return summary

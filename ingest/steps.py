@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 
 from core.vocab import FailureKind, FormOutcome, IgnoreReason, MessageOutcome
 from ingest import classify, mime, replies
+from ingest.dates import plausible
 from ingest.model import MailContent
 from ingest.state import AttachmentWork, MessageState, Processed, Stop
 from store import dedup, failures, messages, receipts
-from store.messages import storable_time
 from store.queries import day_bounds
 from store.records import FormResult, MessageIn
 
@@ -39,8 +39,8 @@ def extract(state: MessageState) -> None:
     content = mime.extract(state.raw.raw)
     state.content = content
     state.correction = classify.is_correction(content)
-    state.received_at = (storable_time(state.raw.internal_date) or storable_time(content.sent_at)
-                         or datetime.now(UTC))
+    now = datetime.now(UTC)
+    state.received_at = plausible(state.raw.internal_date, now) or plausible(content.sent_at, now) or now
     by_origin = {a.origin or a.filename for a in content.attachments}
     problems = {p.origin: p for p in content.problems}
     state.work = [AttachmentWork(a, problem=problems.get(a.origin or a.filename)) for a in content.attachments]

@@ -27,3 +27,19 @@ def test_a_secret_in_any_log_line_is_masked(capsys: pytest.CaptureFixture[str]) 
     err = capsys.readouterr().err
     assert "abcd1234授权码" not in err and "smtp-secret-9" not in err
     assert err.count("****") == 2
+
+
+def test_a_secret_echoed_base64_or_inside_a_traceback_is_masked(capsys: pytest.CaptureFixture[str]) -> None:
+    import base64
+
+    setup_logging(Settings(imap_password="XKQJZPWBRTNMLHGF", log_format="json"))
+    blob = base64.b64encode(b"\0user@163.com\0XKQJZPWBRTNMLHGF").decode()
+    logging.getLogger("imapclient.imaplib").warning("< a001 NO bad credentials %s", blob)
+    try:
+        raise RuntimeError("server said: password XKQJZPWBRTNMLHGF")
+    except RuntimeError:
+        logging.getLogger("scheduler").exception("poll crashed")
+    err = capsys.readouterr().err
+    assert "XKQJZPWBRTNMLHGF" not in err and blob[8:24] not in err
+    lines = [json.loads(line) for line in err.strip().splitlines()]
+    assert "****" in lines[0]["message"] and "password ****" in lines[1]["exception"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import struct
 import zipfile
@@ -62,3 +63,40 @@ def set_encrypted_flag(data: bytes) -> bytes:
             struct.pack_into("<H", out, pos + offset, flags | 1)
             start = pos + 4
     return bytes(out)
+
+
+def file_part(name: str | None, data: bytes, ctype: str = "application/octet-stream") -> bytes:
+    """One base64 attachment part; name None gives a part without any file name, as some clients send."""
+    headers: list[tuple[str, bytes | str]] = [("Content-Type", f'{ctype}; name="{name}"' if name else ctype)]
+    if name:
+        headers.append(("Content-Disposition", f'attachment; filename="{name}"'))
+    headers.append(("Content-Transfer-Encoding", "base64"))
+    return raw_part(headers, base64.encodebytes(data))
+
+
+def tiny_text_parts(count: int) -> list[bytes]:
+    """Empty and one-character text parts, the filler of a broken client or a hostile mail."""
+    fillers = ["", "x", "\r\n", "."]
+    return [raw_part([("Content-Type", "text/plain; charset=utf-8")], fillers[i % 4]) for i in range(count)]
+
+
+def forwarded_as_attachment(inner: bytes, depth: int) -> bytes:
+    """inner forwarded as a message/rfc822 attachment depth times over, each level with a line of its own."""
+    mail = inner
+    for level in range(depth):
+        mail = raw_mail(
+            [("From", f"office{level}@szlg.cn"), ("Subject", f"Fw: 第{level + 1}层转发"), ("MIME-Version", "1.0")],
+            b"", f"=_level_{level}_=",
+            [raw_part([("Content-Type", "text/plain; charset=utf-8")], f"第{level + 1}层转发"),
+             raw_part([("Content-Type", "message/rfc822")], mail)],
+        )
+    return mail
+
+
+def nested_multiparts(leaf: bytes, depth: int) -> bytes:
+    """leaf (a part with its headers) inside depth multipart/mixed levels, the outermost being the mail."""
+    part = leaf
+    for level in range(depth - 1, 0, -1):
+        part = raw_part([("Content-Type", f'multipart/mixed; boundary="=_n{level}_="')],
+                        b"--=_n%d_=\r\n" % level + part + b"\r\n--=_n%d_=--\r\n" % level)
+    return raw_mail([("From", "a@b.cn"), ("Subject", "情况表")], b"", "=_n0_=", [part])

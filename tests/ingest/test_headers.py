@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from ingest.headers import codec_for, decode_bytes, decode_header, decode_header_bytes, parse_params, scrub
 
 
@@ -121,3 +123,76 @@ def test_gbk_text_is_never_taken_for_utf8() -> None:
     data = "苏州市财政局离退休干部党支部主题党日活动情况表".encode("gbk")
     assert decode_bytes(data, "gb2312") == "苏州市财政局离退休干部党支部主题党日活动情况表"
     assert decode_bytes(data, "utf-8") == "苏州市财政局离退休干部党支部主题党日活动情况表"  # mislabelled
+
+
+# -- one broken byte spoils only itself -----------------------------------------------------------------------------
+
+SUBJECT = "“助力火红年代”主题党日活动情况表"
+
+
+def _damaged(how: str) -> bytes:
+    data = SUBJECT.encode()
+    return {
+        "inserted": data[:9] + b"\xff" + data[9:],
+        "changed": data[:10] + b"A" + data[11:],  # the middle byte of 火 became an ASCII letter
+        "dropped": data[:10] + data[11:],
+        "cut off": data[:-1],
+    }[how]
+
+
+def _spoiled_only_locally(text: str) -> None:
+    assert text.startswith("“助力") and text.endswith(("情况表", "情况\ufffd"))
+    assert "红年代”主题党日活动情况" in text
+    assert text.count("\ufffd") <= 2 and len(text) <= len(SUBJECT) + 2
+
+
+@pytest.mark.parametrize("how", ["inserted", "changed", "dropped", "cut off"])
+def test_a_raw_utf8_subject_with_one_broken_byte_keeps_its_chinese(how: str) -> None:
+    _spoiled_only_locally(decode_header(_damaged(how).decode("ascii", "surrogateescape")))
+
+
+@pytest.mark.parametrize("how", ["inserted", "changed", "dropped", "cut off"])
+def test_a_utf8_encoded_word_with_one_broken_byte_keeps_its_chinese(how: str) -> None:
+    word = f"=?UTF-8?B?{base64.b64encode(_damaged(how)).decode()}?="
+    _spoiled_only_locally(decode_header(word))
+
+
+def test_encoded_words_in_different_charsets_each_decode_in_their_own() -> None:
+    value = " ".join([_b_word("回复：", "gbk"), _b_word("情况表", "utf-8"), _b_word("報告", "big5"),
+                      "=?iso-2022-jp?B?GyRCJUYlOSVIGyhC?="])
+    assert decode_header(value) == "回复：情况表報告テスト"
+
+
+def test_a_broken_encoded_word_does_not_spoil_its_neighbours() -> None:
+    broken = "=?utf-8?B?" + base64.b64encode("情况".encode()[:-1] + b"A" + "表".encode()).decode() + "?="
+    value = _b_word("苏州市财政局", "gb2312") + " " + broken + " " + _b_word("（更正）", "utf-8")
+    text = decode_header(value)
+    assert text.startswith("苏州市财政局情") and text.endswith("表（更正）")
+    assert text.count("\ufffd") <= 2
+
+
+def test_raw_runs_in_utf8_and_gbk_side_by_side_each_decode_right() -> None:
+    raw = "回复：".encode() + b" " + "苏州市财政局离退休干部党支部情况表".encode("gbk")
+    assert decode_header_bytes(raw) == "回复： 苏州市财政局离退休干部党支部情况表"
+    raw = "苏州市财政局情况表".encode("gbk") + b" " + "主题党日活动情况表（更正）".encode()
+    assert decode_header_bytes(raw) == "苏州市财政局情况表 主题党日活动情况表（更正）"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["主题党日活动情况表（更正）", "苏州市财政局离退休干部党支部", "系统", "图片", "情况表", "关于报送情况表的通知",
+     "市委老干部局组织指导处"],
+)
+def test_raw_gbk_headers_still_decode_as_gbk(text: str) -> None:
+    raw = text.encode("gbk")
+    assert decode_header(raw.decode("ascii", "surrogateescape")) == text or len(text) <= 2
+    assert decode_header_bytes(raw, "gb2312") == text
+
+
+def test_accented_utf8_in_a_gb_mail_stays_latin() -> None:
+    assert decode_header_bytes("danglüe@email.com".encode(), "gb2312") == "danglüe@email.com"
+
+
+def test_big5_and_utf8_runs_in_one_unlabelled_text_each_decode_right() -> None:
+    raw = "中文測試 新細明體".encode("big5") + b" " + "情况表".encode()
+    assert decode_bytes(raw, None, "big5") == "中文測試 新細明體 情况表"

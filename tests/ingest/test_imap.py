@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import socket
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
 
+from core.settings import Settings
 from ingest.imap import Mailbox, open_mailbox
-from ingest.imap_errors import ConnectionLost, FolderMissing, LoginRefused, MailboxError
+from ingest.imap_errors import ConnectionLost, FolderMissing, LoginRefused, MailboxError, Stopped
 from tests.fixtures.dovecot import DovecotServer, DovecotUser
+from tests.fixtures.fakeimap import FakeImapServer
 from tests.fixtures.tcpproxy import TcpProxy
 
 NO_WAIT = (0.0, 0.0)
@@ -302,3 +305,146 @@ def test_folder_state_reopens_a_connection_that_died_between_folders(dovecot_use
             state = mb.folder_state("INBOX")
         assert proxy.connections == 2
     assert state.exists == 1
+
+
+def test_an_implausible_internaldate_from_a_real_dovecot_is_dropped(dovecot_user: DovecotUser) -> None:
+    # Dovecot keeps a 1950 INTERNALDATE in a 32-bit field and answers 1950 or 2086; neither may pass on.
+    old = dovecot_user.append("INBOX", _mail(1), when=datetime(1950, 1, 1, tzinfo=UTC))
+    good = dovecot_user.append("INBOX", _mail(2), when=datetime(2026, 5, 13, 1, 30, tzinfo=UTC))
+    with open_mailbox(dovecot_user.settings()) as mb:
+        got = {m.uid: m.internal_date for m in mb.fetch_new("INBOX", 0, batch=10)}
+    assert got == {old: None, good: datetime(2026, 5, 13, 1, 30, tzinfo=UTC)}
+
+
+def test_internaldates_no_database_can_hold_are_dropped_and_plausible_ones_kept() -> None:
+    dates = ["31-Dec-9999 23:59:59 -0100", "13-May-2020 09:30:00 +9999", "01-Jan-1001 00:00:00 +0000",
+             "31-Dec-9999 23:59:59 +0000", "13-May-2020 09:30:00 +0800"]
+    messages = [(uid, _mail(uid), date) for uid, date in enumerate(dates, 1)]
+    with FakeImapServer(messages=messages) as server:
+        settings = Settings(imap_host=server.host, imap_port=server.port, imap_ssl=False, imap_user="u",
+                            imap_password="p" * 16, imap_timeout=5.0)
+        with open_mailbox(settings, retry_delays=NO_WAIT, sleep=lambda s: None) as mb:
+            got = [(m.uid, m.internal_date) for m in mb.fetch_new("INBOX", 0, batch=10)]
+    cst = timezone(timedelta(hours=8))
+    assert got == [(1, None), (2, None), (3, None), (4, None), (5, datetime(2020, 5, 13, 9, 30, tzinfo=cst))]
+    assert got[4][1] is not None and got[4][1].utcoffset() == timedelta(hours=8)
+
+
+ECHOES = {
+    "plain": "NO [AUTHENTICATIONFAILED] Invalid credentials for user {user} password {password}",
+    "quoted": "NO [AUTHENTICATIONFAILED] LOGIN {user} {quoted} rejected",
+    "auth-plain": "NO [AUTHENTICATIONFAILED] bad AUTHENTICATE PLAIN {b64}",
+    "url": "NO [ALERT] see https://mail.example.org/unlock?u={user}&p={url}",
+}
+
+
+@pytest.mark.parametrize("password", ["XKQJZPWBRTNMLHGF", 'p@ss "w0rd"\\+/=%'], ids=["163-code", "odd"])
+@pytest.mark.parametrize("echo", sorted(ECHOES))
+def test_a_server_that_echoes_the_login_never_gets_the_secret_out_of_the_adapter(
+    password: str, echo: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import traceback
+
+    with FakeImapServer(login_reply=ECHOES[echo]) as server:
+        settings = Settings(imap_host=server.host, imap_port=server.port, imap_ssl=False, imap_user="szlgbjdjc@163.com",
+                            imap_password=password, smtp_password="SMTPSECRET99", imap_timeout=5.0)
+        with caplog.at_level("DEBUG"), pytest.raises(LoginRefused) as info:
+            Mailbox.connect(settings, retry_delays=NO_WAIT, sleep=lambda s: None)
+        sent = [c for c in server.commands if " LOGIN " in c]
+    assert sent and password.replace("\\", "\\\\").replace('"', '\\"') in sent[0]  # the server did get it
+    message = str(info.value)
+    assert "****" in message and "szlgbjdjc@163.com" in message
+    rendered = "".join(traceback.format_exception(info.value))  # what a crash log or stderr would show
+    assert info.value.__cause__ is not None
+    for text in (message, rendered, caplog.text):
+        assert password not in text and password.lower() not in text.lower()
+        assert "XKQJZPWBRTNMLHGF"[:12] not in text
+
+
+def test_an_smtp_password_echoed_by_the_imap_server_is_masked_too() -> None:
+    with FakeImapServer(login_reply="NO [AUTHENTICATIONFAILED] did you mean SMTPSECRET99?") as server:
+        settings = Settings(imap_host=server.host, imap_port=server.port, imap_ssl=False, imap_user="u@163.com",
+                            imap_password="XKQJZPWBRTNMLHGF", smtp_password="SMTPSECRET99", imap_timeout=5.0)
+        with pytest.raises(LoginRefused) as info:
+            Mailbox.connect(settings, retry_delays=NO_WAIT, sleep=lambda s: None)
+    assert "SMTPSECRET99" not in str(info.value) and "did you mean ****?" in str(info.value)
+
+
+def test_a_wrong_password_refused_by_dovecot_leaves_no_trace_of_it_in_the_traceback(
+    dovecot_user: DovecotUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    import traceback
+
+    with TcpProxy(dovecot_user.host, dovecot_user.port, source_host="127.0.0.3") as proxy:
+        settings = dovecot_user.settings(imap_password="WRONGCODE1234567", imap_port=proxy.port)
+        with caplog.at_level("DEBUG"), pytest.raises(LoginRefused) as info:
+            Mailbox.connect(settings, retry_delays=NO_WAIT, sleep=lambda s: None)
+    rendered = "".join(traceback.format_exception(info.value))
+    assert "AUTHENTICATIONFAILED" in rendered
+    assert "WRONGCODE1234567" not in rendered and "WRONGCODE1234567" not in caplog.text
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("kind", ["event", "callable"])
+def test_stop_wakes_the_retry_backoff_at_once(kind: str) -> None:
+    import threading
+    import time
+
+    event = threading.Event()
+    stop: threading.Event | Callable[[], bool] = event if kind == "event" else event.is_set
+    settings = Settings(imap_host="127.0.0.1", imap_port=_closed_port(), imap_ssl=False, imap_user="u",
+                        imap_password="p" * 16, imap_timeout=5.0)
+    set_at: list[float] = []
+
+    def press_stop() -> None:
+        set_at.append(time.monotonic())
+        event.set()
+
+    timer = threading.Timer(0.5, press_stop)
+    timer.start()
+    try:
+        with pytest.raises(Stopped, match="stop requested"):
+            Mailbox.connect(settings, stop=stop)  # the real backoff: 2 s, 8 s, 30 s
+        returned_at = time.monotonic()
+    finally:
+        timer.cancel()
+    assert set_at and returned_at - set_at[0] < 5  # README promises a stop within 10 s; the backoff alone was 40 s
+    assert isinstance(Stopped("x"), ConnectionLost)
+
+
+def test_a_stop_requested_before_connecting_makes_no_attempt_at_all() -> None:
+    with FakeImapServer() as server:
+        settings = Settings(imap_host=server.host, imap_port=server.port, imap_ssl=False, imap_user="u",
+                            imap_password="p" * 16, imap_timeout=5.0)
+        with pytest.raises(Stopped):
+            Mailbox.connect(settings, stop=lambda: True)
+        assert server.commands == []
+
+
+@pytest.mark.slow
+def test_a_stop_during_a_connect_to_a_silent_host_waits_at_most_the_connect_timeout() -> None:
+    import threading
+    import time
+
+    from ingest.imap import CONNECT_TIMEOUT
+
+    event = threading.Event()
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)  # accepts TCP connections but never sends a greeting
+        settings = Settings(imap_host="127.0.0.1", imap_port=silent.getsockname()[1], imap_ssl=False,
+                            imap_user="u", imap_password="p" * 16, imap_timeout=60.0)
+        timer = threading.Timer(0.5, event.set)
+        timer.start()
+        started = time.monotonic()
+        try:
+            with pytest.raises(Stopped):
+                Mailbox.connect(settings, stop=event)
+        finally:
+            timer.cancel()
+    assert time.monotonic() - started < CONNECT_TIMEOUT + 3  # not the 60 s read timeout

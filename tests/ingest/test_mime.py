@@ -11,10 +11,22 @@ from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
+import pytest
+
 from ingest import mime
 from ingest.model import MailContent
 from tests.builders import DOCX, branch_mail, form_docx, png_photo
-from tests.ingest.mailbuild import gbk_name_zip, raw_mail, raw_part, set_encrypted_flag, zip_bytes
+from tests.ingest.mailbuild import (
+    file_part,
+    forwarded_as_attachment,
+    gbk_name_zip,
+    nested_multiparts,
+    raw_mail,
+    raw_part,
+    set_encrypted_flag,
+    tiny_text_parts,
+    zip_bytes,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -274,3 +286,182 @@ def test_eml_inside_a_zip_is_opened_as_a_forwarded_mail() -> None:
 def test_outlook_winmail_dat_is_passed_on_for_the_parser_to_refuse() -> None:
     raw = branch_mail(attachments=[("winmail.dat", b"\x78\x9f\x3e\x22tnef", "application/ms-tnef")])
     assert [a.filename for a in mime.extract(raw).attachments] == ["winmail.dat"]
+
+
+# -- deep and wide mails: caps that keep memory bounded but reach the form, and say what they cut -----------------
+
+FORM = form_docx()  # once: a docx made a second later differs in its zip timestamps
+
+
+def _form_mail() -> bytes:
+    return branch_mail(attachments=[("情况表.docx", FORM, DOCX)])
+
+
+def _cut(content: MailContent) -> list[tuple[str, str]]:
+    """The too_complex problems as (origin, detail); none of them may name an attachment."""
+    problems = [p for p in content.problems if p.kind == "too_complex"]
+    assert not {p.origin for p in problems} & {a.origin for a in content.attachments}
+    return [(p.origin, p.detail) for p in problems]
+
+
+@pytest.mark.parametrize("depth", [1, 4, 10])
+def test_a_form_forwarded_as_an_attachment_up_to_10_deep_is_found(depth: int) -> None:
+    content = mime.extract(forwarded_as_attachment(_form_mail(), depth))
+    [att] = content.attachments
+    assert (att.filename, att.data) == ("情况表.docx", FORM)
+    assert att.origin.count("fwd ") == depth
+    assert content.problems == ()
+    assert len(content.forwarded_subjects) == depth
+
+
+def test_a_form_forwarded_12_deep_is_not_opened_and_the_cut_is_a_too_complex_problem() -> None:
+    content = mime.extract(forwarded_as_attachment(_form_mail(), 12))
+    assert content.attachments == ()
+    [(origin, detail)] = _cut(content)
+    assert origin.count("fwd ") == 10 and origin.endswith("part 2")
+    assert detail == f"forwarded mails nested more than 10 deep; 1 forwarded mail not opened, first at {origin}"
+
+
+def test_a_form_last_among_5000_tiny_text_parts_is_the_only_attachment() -> None:
+    form = file_part("情况表.docx", FORM, DOCX)
+    content = mime.extract(raw_mail([("From", "a@b.cn"), ("Subject", "情况表")], b"", "WIDE",
+                                    [*tiny_text_parts(4999), form]))
+    assert [(a.filename, a.data, a.origin) for a in content.attachments] == [("情况表.docx", FORM, "part 5000")]
+    assert content.problems == ()
+
+
+def test_past_10000_parts_the_walk_stops_and_says_how_many_parts_were_not_read() -> None:
+    form = file_part("情况表.docx", FORM, DOCX)
+    content = mime.extract(raw_mail([("From", "a@b.cn"), ("Subject", "情况表")], b"", "WIDE",
+                                    [*tiny_text_parts(10_050), form]))
+    assert content.attachments == ()
+    assert _cut(content) == [("part 10001", "stopped after 10000 parts; 51 parts not read")]
+
+
+def test_named_files_are_kept_before_nameless_parts_and_the_rest_is_a_too_complex_problem() -> None:
+    nameless = [file_part(None, bytes([n % 251]) * 100) for n in range(1050)]
+    form = file_part("情况表.docx", FORM, DOCX)
+    content = mime.extract(raw_mail([("From", "a@b.cn"), ("Subject", "情况表")], b"", "W", [*nameless, form]))
+    assert len(content.attachments) == 1000
+    assert content.attachments[-1].filename == "情况表.docx"  # the named file, last in the mail, is kept
+    origins = [a.origin for a in content.attachments]
+    assert origins == sorted(origins, key=lambda o: int(o.split()[-1]))  # still in the order of the mail
+    assert _cut(content) == [("part 1000", "kept 1000 attachments; 51 more not kept, first at part 1000")]
+
+
+def test_nameless_parts_keep_their_place_and_names_when_nothing_is_cut() -> None:
+    content = mime.extract(raw_mail([("From", "a@b.cn")], b"", "B", [
+        file_part(None, b"one", "application/msword"), file_part("二.docx", b"two", DOCX),
+        file_part(None, b"three", "application/pdf")]))
+    assert [(a.filename, a.origin) for a in content.attachments] == [
+        ("附件1.doc", "part 1"), ("二.docx", "part 2"), ("附件3.pdf", "part 3")]
+
+
+def test_attachments_past_the_byte_cap_are_a_too_complex_problem() -> None:
+    limits = mime.Limits(kept_bytes=2500)
+    content = mime.extract(raw_mail([("From", "a@b.cn")], b"", "B", [
+        file_part(f"{n}.docx", bytes([n]) * 1000, DOCX) for n in range(1, 5)]), limits)
+    assert [a.filename for a in content.attachments] == ["1.docx", "2.docx"]
+    assert _cut(content) == [("part 3", "kept 2000 bytes of attachments (at most 2500 bytes); 2 more attachments "
+                                        "(2000 bytes) not kept, first at part 3")]
+
+
+def test_a_form_under_40_nested_multiparts_is_found_and_past_50_the_cut_is_recorded() -> None:
+    leaf = file_part("情况表.docx", FORM, DOCX)
+    found = mime.extract(nested_multiparts(leaf, 40))
+    assert [a.filename for a in found.attachments] == ["情况表.docx"] and found.problems == ()
+    deep = mime.extract(nested_multiparts(leaf, 60))
+    assert deep.attachments == ()
+    [(origin, detail)] = _cut(deep)
+    assert origin == "part " + ".".join(["1"] * 50)
+    assert detail == f"multiparts nested more than 50 deep; 1 part not read below {origin}"
+
+
+def test_a_mail_too_deep_for_the_parser_keeps_its_headers_and_says_so() -> None:
+    content = mime.extract(nested_multiparts(file_part("情况表.docx", FORM, DOCX), 1500))
+    assert content.subject == "情况表" and content.sender_address == "a@b.cn"
+    assert [(p.origin, p.kind) for p in content.problems] == [("mail", "too_complex")]
+    assert "only its headers were read" in content.problems[0].detail
+
+
+def test_one_broken_byte_in_a_raw_subject_and_sender_name_spoils_only_that_character() -> None:
+    subject = "“助力火红年代”主题党日活动情况表".encode()
+    name = "苏州市财政局离退休干部党支部".encode()
+    raw = raw_mail([("From", name[:6] + b"\xff" + name[6:] + b" <czj_lgb@163.com>"),
+                    ("Subject", subject[:10] + subject[11:]), ("Date", "Wed, 13 May 2020 09:30:00 +0800")],
+                   "附件为情况表")
+    content = mime.extract(raw)
+    assert content.subject == "“助力\ufffd红年代”主题党日活动情况表"
+    assert content.sender_name == "苏州\ufffd市财政局离退休干部党支部"
+    assert content.sender_address == "czj_lgb@163.com"
+
+
+# -- addresses: decode, then parse; From, Sender and Reply-To ---------------------------------------------------
+
+def _b(text: str, charset: str = "utf-8") -> str:
+    return f"=?{charset}?b?{base64.b64encode(text.encode(charset)).decode()}?="
+
+
+def _q(text: str, charset: str) -> str:
+    return f"=?{charset}?Q?{''.join(f'={b:02X}' for b in text.encode(charset))}?="
+
+
+@pytest.mark.parametrize(
+    "from_value",
+    [_b("公安局老干部处 <gaj_lgc@163.com>"), _q("公安局老干部处 <gaj_lgc@163.com>", "gbk"),
+     _b('"公安局老干部处" <gaj_lgc@163.com>', "gb2312"), _b("公安局老干部处 <GAJ_LGC@163.COM>")],
+    ids=["utf8-b", "gbk-q", "quoted-gb2312", "upper"],
+)
+def test_a_from_encoded_whole_keeps_its_address(from_value: str) -> None:
+    content = mime.extract(raw_mail([("From", from_value), ("Subject", "情况表")], "正文"))
+    assert (content.sender_address, content.sender_name) == ("gaj_lgc@163.com", "公安局老干部处")
+    fallback = mime.fallback_content(raw_mail([("From", from_value)], "正文"))
+    assert fallback.sender_address == "gaj_lgc@163.com"
+
+
+def test_reply_to_and_sender_are_exposed_decoded_and_parsed() -> None:
+    raw = raw_mail([("From", "支部 <zb@163.com>"), ("Sender", _b("代发 <secretary@126.com>")),
+                    ("Reply-To", _b("办公室 <bgs@163.com>") + ", =?gbk?B?" +
+                     base64.b64encode("组织委员".encode("gbk")).decode() + "?= <zzwy@qq.com>")], "正文")
+    content = mime.extract(raw)
+    assert content.sender_address == "zb@163.com"
+    assert content.sender_header_address == "secretary@126.com"
+    assert content.reply_to_addresses == ("bgs@163.com", "zzwy@qq.com")
+    plain = mime.extract(raw_mail([("From", "zb@163.com")], "正文"))
+    assert (plain.sender_header_address, plain.reply_to_addresses) == ("", ())
+
+
+def test_an_encoded_display_name_with_a_comma_is_one_name() -> None:
+    content = mime.extract(raw_mail([("From", _b("张三, 李四") + " <zs@163.com>")], "x"))
+    assert (content.sender_address, content.sender_name) == ("zs@163.com", "张三, 李四")
+    whole = mime.extract(raw_mail([("From", _b("张三, 李四 <zs@163.com>"))], "x"))
+    assert (whole.sender_address, whole.sender_name) == ("zs@163.com", "张三, 李四")
+
+
+@pytest.mark.parametrize(
+    ("from_value", "address"),
+    [
+        ("branch?cc=boss%40evil.com&body=hi@163.com", "branch?cc=boss%40evil.com&body=hi@163.com"),
+        ('"branch?cc=boss@evil.com&body=hi"@163.com', '"branch?cc=boss@evil.com&body=hi"@163.com'),
+        ('支部 <"x?cc=a@evil.com&body=y"@163.com>', '"x?cc=a@evil.com&body=y"@163.com'),
+        ("支部 <x?cc=a@evil.com&body=y@163.com>", '"x?cc=a@evil.com&body=y"@163.com'),
+        (_b("支部 <x?subject=z&cc=a%40evil.com@163.com>"), "x?subject=z&cc=a%40evil.com@163.com"),
+    ],
+    ids=["atom", "quoted", "angle-quoted", "angle-two-at", "encoded"],
+)
+def test_query_characters_in_the_local_part_come_through_as_data(from_value: str, address: str) -> None:
+    content = mime.extract(raw_mail([("From", from_value)], "x"))
+    assert content.sender_address == address
+    local, _, domain = content.sender_address.rpartition("@")
+    assert domain == "163.com" and ("@" not in local or local.startswith('"'))  # still one mailbox at 163.com
+
+
+def test_a_name_that_looks_like_an_address_is_still_only_the_name() -> None:
+    raw = raw_mail([("From", "zb@163.com <real@126.com>"), ("Reply-To", "henry@example.com <ivan@example.com>")], "x")
+    content = mime.extract(raw)
+    assert (content.sender_address, content.sender_name) == ("real@126.com", "zb@163.com")
+    assert content.reply_to_addresses == ("ivan@example.com",)
+
+
+def test_a_from_without_any_address_keeps_its_word() -> None:
+    assert mime.extract(raw_mail([("From", "MAILER-DAEMON")], "x")).sender_address == "mailer-daemon"
