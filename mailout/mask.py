@@ -1,7 +1,7 @@
 """Hide the configured secrets in any text that leaves mailout/ (error messages, logs), even when a server echoes them.
 
-mailout/'s own small version: core/ has no shared masking yet. When one exists (core/secrets.py), this module
-should become a thin call to it.
+SMTP's own forms (the whole AUTH PLAIN blob for the user, AUTH LOGIN's base64) are masked whole first; then
+core.secrets.mask catches every other form (quoted, percent-encoded, base64 at any offset).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import base64
 import contextlib
 from urllib.parse import quote, urlsplit
 
+from core.secrets import mask as core_mask
 from core.settings import SECRET_FIELDS, Settings
 
 MASK = "****"
@@ -41,4 +42,4 @@ def mask(text: str, secrets: tuple[str, ...], user: str = "") -> str:
         for form in _forms(secret, user):
             if form in text:
                 text = text.replace(form, MASK)
-    return text
+    return core_mask(text, secrets)
