@@ -188,7 +188,7 @@ class ReportVersion(Base):
     activity_date: Mapped[date | None]
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
-    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"), index=True)
     correction: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

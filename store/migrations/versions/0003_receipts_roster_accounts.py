@@ -1,5 +1,6 @@
 """Receipts to branches (an outbox table), the roster of branches with aliases and addresses (reports may be
-linked to an entry), and the web console's accounts, sessions and audit log.
+linked to an entry), the web console's accounts, sessions and audit log; an index on the attachment a report
+version came from (the duplicates listing looks versions up by it).
 
 Revision ID: 0003
 Revises: 0002
@@ -19,6 +20,8 @@ NOW = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("report_versions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_report_versions_attachment_id"), ["attachment_id"], unique=False)
     op.create_table(
         "receipts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -135,3 +138,5 @@ def downgrade() -> None:
     op.drop_table("roster_aliases")
     op.drop_table("roster_entries")
     op.drop_table("receipts")
+    with op.batch_alter_table("report_versions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_versions_attachment_id"))
