@@ -237,8 +237,19 @@ def poll(ctx: click.Context) -> None:
     except PollError as exc:
         raise IntakeError(f"收信失败（poll failed）：{exc}") from None
     say(present.poll_lines(summary))
+    send_receipts(ctx)
     if summary.errors:
         raise IntakeError("收信未完成（poll incomplete）：" + "；".join(summary.errors))
+
+
+def send_receipts(ctx: click.Context) -> None:
+    """Send the 回执 this run queued (and any left from before), then say what went; INTAKE_RECEIPTS=off: none."""
+    settings = settings_of(ctx)
+    if settings.receipts == "off":
+        return
+    from receipts.send import send_due
+
+    say(present.receipts_sent_lines(send_due(settings, store_of(ctx))))
 
 
 @main.command("import")
@@ -253,6 +264,33 @@ def import_(ctx: click.Context, paths: tuple[Path, ...]) -> None:
         raise IntakeError("这些路径里没有可导入的邮件（需要 .eml 文件、含 .eml 的文件夹、Maildir 或 mbox）；"
                           "附件文件（.docx、.xlsx 等）请用 intake parse 查看")
     say(present.counts_text(summary.counts.as_dict()))
+    send_receipts(ctx)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组。")
+@click.option("--since", type=DAY, default=None, help="只列出这一天（YYYY-MM-DD）及以后排队的回执。")
+@click.option("--send", "send_now", is_flag=True, help="先发送排队中和发送失败的回执，再列出。")
+@click.pass_context
+def receipts(ctx: click.Context, as_json: bool, since: date | None, send_now: bool) -> None:
+    """列出发给报送单位的回执（排队、已发送、发送失败、不发送及原因）。"""
+    import json
+
+    from store.queries import day_bounds
+    from store.receipts import list_receipts
+
+    settings = settings_of(ctx)
+    if send_now:
+        from receipts.send import send_due
+
+        say(present.receipts_sent_lines(send_due(settings, store_of(ctx))))
+    start = day_bounds(since, settings.tz)[0] if since else None
+    with store_of(ctx)() as session:
+        rows = list_receipts(session, since=start)
+    if as_json:
+        say(json.dumps([present.receipt_json(r, settings.tz) for r in rows], ensure_ascii=False, indent=2))
+    else:
+        say(present.receipt_lines(rows, settings.tz))
 
 
 @main.command()

@@ -15,16 +15,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from core.vocab import FailureKind, FailureStatus
+from core.vocab import FailureKind, FailureStatus, ReceiptKind, ReceiptStatus
 
 if TYPE_CHECKING:
     from digest.run import DigestOutcome
     from ingest.poll import PollSummary
     from ingest.reparse import ReparseSummary
     from parsers import ParseResult
+    from receipts.send import SendSummary
     from service.demo import DemoResult
     from service.status import Status
-    from store.records import FailureRow, ReportRow
+    from store.records import FailureRow, ReceiptRow, ReportRow
 
 DEFAULT_LIMIT = 50  # report lines `intake reports` prints unless told otherwise (the newest; 0 = all)
 
@@ -38,6 +39,12 @@ def iso(when: datetime | None, tz: ZoneInfo) -> str | None:
 def local(when: datetime | None, tz: ZoneInfo) -> str:
     """A time as staff read it, e.g. 2026-05-10 10:30; empty for none."""
     return when.astimezone(tz).strftime("%Y-%m-%d %H:%M") if when is not None else ""
+
+
+def cut(text: str, limit: int) -> str:
+    """One line of outside text, at most limit characters, with an ellipsis when cut."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def kind_text(code: str) -> str:
@@ -275,6 +282,10 @@ def status_lines(status: Status, tz: ZoneInfo) -> list[str]:
         lines.append(f"文件夹 {f.folder}：最近收信 {local(f.last_poll_at, tz)}（{outcome}）")
     lines.append(f"下次收信：{local(status.next_poll_at, tz)}；下次发日报：{local(status.next_digest_at, tz)}")
     lines.append(f"待处理：{status.open_failures} 项")
+    if any(status.receipts.values()):
+        r = status.receipts
+        lines.append(f"回执：已发送 {r.get('sent', 0)} 封，排队 {r.get('queued', 0)} 封，"
+                     f"发送失败 {r.get('failed', 0)} 封，不发送 {r.get('suppressed', 0)} 封")
     if status.last_digest_day:
         lines.append(f"最近日报：{status.last_digest_day} 的日报，{local(status.last_digest_sent_at, tz)} "
                      f"发给 {'、'.join(status.last_digest_to) or '-'}")
@@ -356,3 +367,39 @@ def config_lines(masked: Mapping[str, str]) -> list[str]:
 def joined(lines: Iterable[str]) -> str:
     """Lines as one text, so that a long listing is written at once rather than a line at a time."""
     return "\n".join(lines)
+
+
+# ---- receipts -------------------------------------------------------------------------------------------------
+RECEIPT_KINDS = {ReceiptKind.REPORT: "已读取", ReceiptKind.DUPLICATE: "重复", ReceiptKind.FAILURE: "未能读取"}
+RECEIPT_STATUSES = {ReceiptStatus.QUEUED: "排队中", ReceiptStatus.SENT: "已发送", ReceiptStatus.FAILED: "发送失败",
+                    ReceiptStatus.SUPPRESSED: "不发送"}
+SUPPRESS_REASONS = {
+    "auto_submitted": "自动发出的邮件", "precedence": "群发邮件", "mailing_list": "邮件列表",
+    "null_return_path": "退信地址为空", "our_mail": "本服务发出的邮件", "no_address": "没有可回复的地址",
+    "robot_address": "系统地址（noreply 等）", "own_address": "本邮箱自己的地址", "too_old": "邮件收到已久",
+    "daily_limit": "已达当日回执上限",
+}
+
+
+def receipt_json(row: ReceiptRow, tz: ZoneInfo) -> dict[str, Any]:
+    return {"id": row.id, "to": row.to, "subject": row.subject, "kind": row.kind.value, "status": row.status.value,
+            "reason": row.reason, "in_reply_to": row.in_reply_to, "queued_at": iso(row.queued_at, tz),
+            "sent_at": iso(row.sent_at, tz)}
+
+
+def receipt_lines(rows: Sequence[ReceiptRow], tz: ZoneInfo) -> list[str]:
+    lines = []
+    for row in rows:
+        why = SUPPRESS_REASONS.get(row.reason, row.reason) if row.status is ReceiptStatus.SUPPRESSED else row.reason
+        lines.append(f"{row.id:>5}  {local(row.queued_at, tz)}  {RECEIPT_STATUSES[row.status]}  "
+                     f"{RECEIPT_KINDS[row.kind]}  {row.to}  {cut(row.subject, 60)}" + (f"（{why}）" if why else ""))
+    lines.append(f"共 {len(rows)} 封回执")
+    return lines
+
+
+def receipts_sent_lines(summary: SendSummary) -> list[str]:
+    if summary.busy:
+        return ["回执：另一个进程正在发送，稍后由它发出"]
+    if not summary.sent and not summary.failed:
+        return []
+    return [f"回执：已发送 {summary.sent} 封，发送失败 {summary.failed} 封（稍后重试）", *summary.errors[:5]]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core.settings import Settings
-from store import events, queries
+from store import events, queries, receipts
 from store.db import open_store
 from store.errors import StoreError
 from store.session import SessionFactory
@@ -43,6 +43,7 @@ class Status:
     last_digest_day: str
     last_digest_sent_at: datetime | None
     last_digest_to: tuple[str, ...]
+    receipts: dict[str, int] = field(default_factory=dict)  # queued, sent, failed, suppressed
 
 
 def next_digest_time(settings: Settings, now: datetime) -> datetime:
@@ -84,6 +85,7 @@ def gather(settings: Settings, now: datetime, *, check_mailbox: bool = True) -> 
     db_ok, db_error = True, ""
     folders: tuple[FolderStatus, ...] = ()
     counts: dict[str, int] = {}
+    sent: dict[str, int] = {}
     last_run = None
     digest = None
     try:
@@ -91,7 +93,8 @@ def gather(settings: Settings, now: datetime, *, check_mailbox: bool = True) -> 
         folders, last_run = _folders(settings, factory)
         with factory() as session:
             counts = queries.counts(session)
-            digest = events.last_digest_run(session, mode=None)
+            sent = receipts.receipt_counts(session)
+            digest = events.last_done_digest(session)
     except StoreError as exc:
         db_ok, db_error = False, str(exc).splitlines()[0]
     except Exception as exc:
@@ -105,5 +108,5 @@ def gather(settings: Settings, now: datetime, *, check_mailbox: bool = True) -> 
         open_failures=counts.get("open_failures", 0), counts=counts,
         last_digest_day=digest.day.isoformat() if digest else "",
         last_digest_sent_at=digest.sent_at if digest else None,
-        last_digest_to=tuple(digest.recipients) if digest else (),
+        last_digest_to=tuple(digest.recipients) if digest else (), receipts=sent,
     )
