@@ -1,4 +1,4 @@
-"""Run the service unattended: the poll job and the daily digest job on APScheduler."""
+"""Run the service unattended: IDLE on INBOX, the interval poll, receipts after each poll, the daily digest."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from core.logs import setup_logging
 from core.settings import Settings, SettingsError, load_settings
 from digest.run import due_days, run_digest
 from ingest.poll import PollError, poll_once
+from ingest.watch import watch_inbox
+from receipts.send import send_due
 from store.db import open_store
 from store.errors import StoreError, StoreMisconfigured
 from store.session import SessionFactory
@@ -27,6 +29,22 @@ log = logging.getLogger("scheduler")
 
 POLL_JOB = "poll"
 DIGEST_JOB = "digest"
+RECEIPTS_JOB = "receipts"
+RECEIPTS_RETRY_SECONDS = 60
+STOP_GRACE_SECONDS = 10.0
+
+
+def receipts_job(settings: Settings, session_factory: SessionFactory) -> None:
+    """Send the queued 回执 (after a poll, and every minute for the ones that failed); never raises."""
+    if settings.receipts == "off":
+        return
+    try:
+        summary = send_due(settings, session_factory)
+    except Exception:
+        log.exception("sending receipts failed (retrying in a minute)")
+        return
+    if summary.sent or summary.failed:
+        log.info("receipts: %s sent, %s failed", summary.sent, summary.failed)
 
 
 def poll_job(settings: Settings, session_factory: SessionFactory, stop: threading.Event) -> None:
@@ -49,6 +67,7 @@ def poll_job(settings: Settings, session_factory: SessionFactory, stop: threadin
         "poll done: %s messages, %s new reports, %s new versions, %s duplicates, %s failures, %s ignored",
         c.messages, c.new_reports, c.new_versions, c.duplicates, c.failures, c.ignored,
     )
+    receipts_job(settings, session_factory)
 
 
 def digest_job(settings: Settings, session_factory: SessionFactory, stop: threading.Event) -> None:
@@ -81,7 +100,23 @@ def build_scheduler(
         args=(settings, session_factory, stop), id=DIGEST_JOB, name="send the daily digest",
         max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
     )
+    scheduler.add_job(
+        receipts_job, IntervalTrigger(seconds=RECEIPTS_RETRY_SECONDS, timezone=settings.tz),
+        args=(settings, session_factory), id=RECEIPTS_JOB, name="send queued receipts", max_instances=1,
+        coalesce=True,
+    )
     return scheduler, executor
+
+
+def start_watcher(settings: Settings, session_factory: SessionFactory, stop: threading.Event) -> threading.Thread:
+    """The IDLE watcher on its own thread: new mail in INBOX is read, and its 回执 sent, within seconds."""
+    thread = threading.Thread(
+        target=watch_inbox, args=(settings, session_factory, stop, lambda _summary: receipts_job(settings,
+                                                                                                 session_factory)),
+        name="idle-inbox", daemon=True,
+    )
+    thread.start()
+    return thread
 
 
 def run_service(settings: Settings) -> int:
@@ -103,12 +138,16 @@ def run_service(settings: Settings) -> int:
         digest_job, args=(settings, session_factory, stop), id="digest-catch-up", name="send missed digests",
         max_instances=1, next_run_time=datetime.now(settings.tz),
     )
+    watcher = start_watcher(settings, session_factory, stop) if settings.imap_idle else None
     log.info(
-        "service started: poll every %s min, digest daily at %s %s",
-        settings.poll_minutes, settings.digest_time.strftime("%H:%M"), settings.timezone,
+        "service started: poll every %s min%s, digest daily at %s %s, receipts %s",
+        settings.poll_minutes, " and IDLE on INBOX" if watcher else "", settings.digest_time.strftime("%H:%M"),
+        settings.timezone, settings.receipts,
     )
     scheduler.start()
     executor.shutdown(wait=True)
+    if watcher is not None:
+        watcher.join(STOP_GRACE_SECONDS)
     log.info("service stopped")
     return 0
 

@@ -50,6 +50,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     log_format: str = "plain"
     soffice: str = "soffice"
+    imap_idle: bool = True  # keep one connection idling on INBOX where the server offers IDLE (RFC 2177)
     receipts: str = "off"  # 回执 to branches: off | failures | all
     receipt_daily_limit: int = 5  # per sender address and local day
     receipt_max_age_hours: float = 72.0  # older mail (a first backfill) gets none
@@ -236,6 +237,7 @@ PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "smtp_timeout": _parse_float,
     "poll_minutes": _parse_float,
     "imap_ssl": _parse_bool,
+    "imap_idle": _parse_bool,
     "receipts": _parse_choice("off", "failures", "all"),
     "receipt_daily_limit": lambda name, raw: _parse_int(name, raw, minimum=0),
     "receipt_max_age_hours": _parse_float,

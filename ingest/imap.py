@@ -46,6 +46,7 @@ DEFAULT_RETRY_DELAYS: tuple[float, ...] = (2.0, 8.0, 30.0)
 NETWORK_ERRORS = (OSError, IMAPClientAbortError, EOFError)
 CONNECT_TIMEOUT = 10.0  # at most, for TCP, TLS and the greeting: a stop waits no longer for a silent host
 STOP_CHECK_SECONDS = 0.1  # how often a stop callable is asked during a backoff (an Event wakes the wait at once)
+IDLE_CHECK_SECONDS = 1.0  # how often an IDLE wait looks at the stop signal between the server's answers
 
 # What tells the adapter to stop: the scheduler's threading.Event, or a callable such as poll_once's `stop`.
 StopSignal = threading.Event | Callable[[], bool] | None
@@ -388,6 +389,34 @@ class Mailbox:
             return bool(self.client.folder_exists(folder))
         except Exception:  # only used to word an error better
             return None
+
+    # -- waiting for mail (IDLE, RFC 2177) ----------------------------------------------------------------------
+
+    def supports_idle(self) -> bool:
+        """Whether the server offers IDLE."""
+        return bool(self._call("CAPABILITY", self.client.has_capability, "IDLE"))
+
+    def wait_for_mail(self, folder: str, seconds: float, known_uidnext: int | None) -> tuple[bool, int | None]:
+        """Select the folder read-only and IDLE on it for up to seconds; return (new mail?, UIDNEXT seen).
+
+        True at once when UIDNEXT moved past known_uidnext (mail came while we were not idling), else as soon as
+        the server reports a message (EXISTS) during IDLE; False when the time is up or stop is requested.
+        """
+        state = self.select_state(folder)
+        if known_uidnext is not None and state.uidnext is not None and state.uidnext != known_uidnext:
+            return True, state.uidnext
+        client = self.client
+        deadline = time.monotonic() + seconds
+        self._call("IDLE", client.idle)
+        try:
+            while not stop_requested(self._stop) and (left := deadline - time.monotonic()) > 0:
+                answers = self._call("IDLE", client.idle_check, timeout=min(left, IDLE_CHECK_SECONDS))
+                if any(len(a) > 1 and a[1] in (b"EXISTS", b"RECENT") for a in answers):
+                    return True, state.uidnext
+            return False, state.uidnext
+        finally:
+            with contextlib.suppress(MailboxError):  # a connection that died in IDLE is reopened by the caller
+                self._call("IDLE DONE", client.idle_done)
 
     # -- messages -----------------------------------------------------------------------------------------------
 

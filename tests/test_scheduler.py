@@ -188,3 +188,30 @@ def test_digests_missed_while_the_service_was_down_are_sent_at_start(
     assert all(r.rcpt_tos == ("zzc@example.org",) for r in smtp_server.received)
     with factory() as session:
         assert all(events.digest_done(session, today - timedelta(days=back)) for back in (3, 2, 1))
+
+
+@pytest.mark.slow
+def test_with_idle_a_mail_is_read_and_its_receipt_sent_long_before_the_next_interval_poll(
+    dovecot_user: DovecotUser, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    env = service_env(dovecot_user, smtp_server, tmp_path / "intake.sqlite3", INTAKE_POLL_MINUTES="60",
+                      INTAKE_RECEIPTS="all", INTAKE_LOG_FORMAT="plain")
+    log_path = tmp_path / "service.log"
+    proc = start_service(env, log_path)
+    try:
+        wait_for(lambda: "IDLE on INBOX" in log_path.read_text(errors="replace"), 30, "the IDLE watcher")
+        wait_for(lambda: "poll done" in log_path.read_text(errors="replace"), 30, "the first interval poll")
+        dovecot_user.append("INBOX", branch_mail(subject="情况表", message_id="<idle-1@163.com>",
+                                                 attachments=[("情况表.docx", form_docx(), DOCX)]),
+                            when=datetime.now().astimezone())
+        wait_for(lambda: len(receipts_in(smtp_server)) == 1, 30, "the receipt of a mail that arrived during IDLE")
+    finally:
+        stop_service(proc, log_path)
+    (receipt,) = receipts_in(smtp_server)
+    assert receipt["In-Reply-To"] == "<idle-1@163.com>"
+
+
+def receipts_in(smtp: SmtpServer) -> list[email.message.EmailMessage]:
+    """The 回执 the SMTP server took (the service also sends digests)."""
+    mails = [email.message_from_bytes(r.content, policy=email.policy.default) for r in smtp.received]
+    return [m for m in mails if m["X-Intake-Receipt"]]
