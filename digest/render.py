@@ -95,6 +95,14 @@ class FailureView:
 
 
 @dataclass(frozen=True)
+class AutoResolvedView:
+    sender: str
+    subject: str
+    reason: str
+    note: str
+
+
+@dataclass(frozen=True)
 class DuplicateGroup:
     label: str
     count: int
@@ -147,6 +155,9 @@ class DigestView:
     messages_received: int
     ignored: tuple[tuple[str, int], ...]
     health: tuple[HealthView, ...]
+    auto_resolved_total: int
+    auto_resolved: Shown[AutoResolvedView]
+    receipts_line: str
     generated: str
     xlsx_name: str
     xlsx_rows: int
@@ -273,6 +284,22 @@ def _failure_view(row: FailureRow, tz: ZoneInfo) -> FailureView:
     )
 
 
+def _auto_resolved_view(row: FailureRow) -> AutoResolvedView:
+    return AutoResolvedView(sender=cut(row.sender, limits.SENDER) or "（未知发件人）",
+                            subject=cut(row.subject, limits.SUBJECT) or "（无主题）",
+                            reason=cut(failure_message(row), limits.REASON), note=cut(row.note, limits.REASON))
+
+
+RECEIPT_WORDS = (("sent", "已发送 {} 封"), ("queued", "排队 {} 封"), ("failed", "发送失败 {} 封"),
+                 ("suppressed", "按规则不发 {} 封"))
+
+
+def _receipts_line(counts: tuple[tuple[str, int], ...]) -> str:
+    found = dict(counts)
+    parts = [words.format(found[status]) for status, words in RECEIPT_WORDS if found.get(status)]
+    return "回执：" + "，".join(parts) if parts else ""
+
+
 def _duplicate_groups(rows: tuple[DuplicateRow, ...]) -> tuple[DuplicateGroup, ...]:
     groups: list[DuplicateGroup] = []
     for kind in [*DUPLICATE_LABELS, *sorted({r.kind for r in rows} - set(DUPLICATE_LABELS))]:
@@ -356,6 +383,9 @@ def build_view(
         messages_received=facts.messages_received,
         ignored=tuple((cut(IGNORED_LABELS.get(reason, reason), 40), n) for reason, n in facts.ignored if n),
         health=health,
+        auto_resolved_total=len(facts.auto_resolved),
+        auto_resolved=listed(facts.auto_resolved, _auto_resolved_view),
+        receipts_line=_receipts_line(facts.receipts),
         generated=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         xlsx_name=xlsx_filename(facts.day),
         xlsx_rows=xlsx_rows,

@@ -33,6 +33,7 @@ STEPS: tuple[Step, ...] = (
     steps.record_attachments,
     steps.record_forms,
     steps.record_failures,
+    steps.close_settled,
 )
 
 __all__ = ["STEPS", "Counts", "PipelineContext", "Processed", "process_message", "reparse_attachment",

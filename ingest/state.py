@@ -102,6 +102,7 @@ class MessageState:
     duplicates: int = 0
     failures: int = 0
     failure_kinds: set[FailureKind] = field(default_factory=set)
+    orgs_read: list[str] = field(default_factory=list)  # organisations of the forms read from this message
     counts: Counts = field(default_factory=lambda: Counts(messages=1))
     processed: Processed | None = None  # what settle decided
 

@@ -1,8 +1,8 @@
 """The pipeline's named steps, in order: each takes the message's state, adds to it, or raises Stop.
 
 seen? → extract → record message → duplicate? → ignore? → parse → record attachments → record forms →
-record failures; then, always, settle sets the message's outcome (once) and queue receipt queues its 回执.
-pipeline.py runs them and catches what raises.
+record failures → close settled; then, always, settle sets the message's outcome (once) and queue receipt
+queues its 回执. pipeline.py runs them and catches what raises.
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ def record_forms(state: MessageState) -> None:
         if not results:
             results = [dedup.record_form(state.session, state.message_pk, work.pk, form, state.correction)
                        for form in work.result.forms]
+            state.orgs_read.extend(form.org_name for form in work.result.forms)
         for res in results:
             if res.outcome is FormOutcome.NEW_REPORT:
                 state.counts.new_reports += 1
@@ -159,6 +160,21 @@ def record_failures(state: MessageState) -> None:
         _fail(state, None, problem.kind, f"{problem.origin}: {problem.detail}")
     if state.made == state.duplicates == state.failures == 0:
         _nothing_found(state, not_forms, unreadable)
+
+
+def close_settled(state: MessageState) -> None:
+    """A valid report settles the open failures of earlier mail from the same sender or naming the same branch:
+    closed as 已由 X月X日 收到的邮件解决 (the digest lists them apart from what staff closed)."""
+    if state.made == 0 or state.reparsing is not None or state.message_pk is None:
+        return
+    assert state.received_at is not None
+    local = state.received_at.astimezone(state.ctx.tz)
+    subject = " ".join(state.content.subject.split())[:80]
+    note = f"已由 {local.month}月{local.day}日 收到的邮件解决：{subject}"
+    closed = failures.resolve_by_later_report(state.session, state.message_pk, state.content.sender_address,
+                                              state.orgs_read, note)
+    if closed:
+        log.info("%s: settles failures %s", state.tag, closed)
 
 
 def _failure_of(work: AttachmentWork) -> tuple[FailureKind | None, str]:

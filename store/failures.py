@@ -13,7 +13,7 @@ from store.blobs import get_blob
 from store.errors import NotFound
 from store.models import AttachmentRow, FailureRecord, Message, utcnow
 from store.records import FailureRow, ReparseItem, StoredAttachment
-from store.text import clean_text, clip, format_sender
+from store.text import clean_text, clip, format_sender, match_key
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,39 @@ def ignore_failure(session: Session, failure_id: int, note: str, by: str = "cli"
 def close_failure_by_reparse(session: Session, failure_id: int, note: str) -> None:
     """A reparse turned the failed attachment into a form: resolved, by "reparse"."""
     _close(session, failure_id, FailureStatus.RESOLVED, note, "reparse")
+
+
+OURS = (FailureKind.INTERNAL_ERROR, FailureKind.CONVERTER_MISSING, FailureKind.UNSTORABLE)  # the admin's to fix
+AUTO = "auto"  # resolved_by of a failure a later valid report closed
+_MIN_NAME = 6  # an organisation name shorter than this names too many mails
+
+
+def resolve_by_later_report(
+    session: Session, message_pk: int, sender_address: str, org_names: Sequence[str], note: str
+) -> list[int]:
+    """Close the open failures a valid report in message_pk settles: those of earlier mail from the same sender
+    address, or whose subject or file name names the same organisation. Our own problems (internal_error,
+    converter_missing, unstorable) stay open for the administrator. Returns the ids closed."""
+    received = session.scalar(select(Message.received_at).where(Message.id == message_pk))
+    if received is None:
+        return []
+    names = [key for key in {match_key(n) for n in org_names} if len(key) >= _MIN_NAME]
+    rows = session.execute(
+        select(FailureRecord, Message.sender_address, Message.subject, AttachmentRow.filename)
+        .join(Message, Message.id == FailureRecord.message_id)
+        .outerjoin(AttachmentRow, AttachmentRow.id == FailureRecord.attachment_id)
+        .where(FailureRecord.status == FailureStatus.OPEN, FailureRecord.message_id != message_pk,
+               FailureRecord.kind.not_in([k.value for k in OURS]), Message.received_at <= received)
+        .order_by(FailureRecord.id)
+    ).all()
+    sender = sender_address.strip().lower()
+    closed = []
+    for failure, their_sender, subject, filename in rows:
+        said = match_key(f"{subject} {filename or ''}")
+        if (sender and their_sender == sender) or any(name in said for name in names):
+            _close(session, failure.id, FailureStatus.RESOLVED, note, AUTO)
+            closed.append(failure.id)
+    return closed
 
 
 def failures_to_reparse(session: Session, ids: Sequence[int] | None) -> list[ReparseItem]:

@@ -22,6 +22,7 @@ from store.models import (
     FailureRecord,
     Message,
     PollRun,
+    Receipt,
     Report,
     ReportVersion,
 )
@@ -345,6 +346,11 @@ def digest_facts(session: Session, day: date, tz: ZoneInfo) -> DigestFacts:
         season=season,
         health=tuple(_health(session, None if last_run is None else last_run.sent_at)),
         all_current_reports=tuple(current),
+        auto_resolved=tuple(select_failures(session, FailureRecord.resolved_by == "auto",
+                                            FailureRecord.resolved_at >= start, FailureRecord.resolved_at < end)),
+        receipts=tuple((status, int(n)) for status, n in session.execute(
+            select(Receipt.status, func.count(Receipt.id)).where(Receipt.queued_at >= start, Receipt.queued_at < end)
+            .group_by(Receipt.status).order_by(Receipt.status)).all()),
     )
 
 

@@ -253,6 +253,8 @@ class DigestFacts:
     season: SeasonTotals
     health: tuple[PollHealth, ...]
     all_current_reports: tuple[ReportRow, ...] = field(default_factory=tuple)  # for the 汇总表
+    auto_resolved: tuple[FailureRow, ...] = ()  # closed that day by a later valid report (resolved_by auto)
+    receipts: tuple[tuple[str, int], ...] = ()  # (status, count) of the 回执 queued that day
 
 
 @dataclass(frozen=True)

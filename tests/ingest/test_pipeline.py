@@ -353,3 +353,38 @@ def test_a_report_recovered_by_reparse_is_announced_in_the_digest_of_the_reparse
         assert row.org_name == "苏州市财政局离退休干部党支部"
         yesterday = queries.digest_facts(session, today - timedelta(days=1), CST_ZONE)
     assert yesterday.new_reports == ()
+
+
+def test_a_later_valid_report_from_the_same_sender_closes_its_earlier_failure_as_auto_resolved(
+    feed: Callable[..., Processed], session_factory: SessionFactory
+) -> None:
+    feed(branch_mail(subject="情况表", body="情况表稍后补发。"))  # no attachment
+    feed(branch_mail(subject="补发：主题党日活动情况表", attachments=[("情况表.docx", form_docx(), DOCX)]))
+    with session_factory() as session:
+        assert store_failures.list_failures(session) == []
+        (closed,) = store_failures.list_failures(session, include_closed=True)
+    assert (closed.status, closed.resolved_by) == ("resolved", "auto")
+    assert closed.note == "已由 5月13日 收到的邮件解决：补发：主题党日活动情况表"
+
+
+def test_a_later_report_naming_the_branch_closes_a_failure_sent_from_another_address(
+    feed: Callable[..., Processed], session_factory: SessionFactory
+) -> None:
+    feed(branch_mail(sender="王芳 <wf@qq.com>", subject="苏州市财政局离退休干部党支部情况表",
+                     attachments=[("情况表.docx", b"PK\x03\x04 broken", DOCX)]))
+    feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)]))  # from the branch's 163 address
+    with session_factory() as session:
+        assert store_failures.list_failures(session) == []
+
+
+def test_a_report_from_someone_else_leaves_a_failure_open_and_our_own_problems_stay_open(
+    feed: Callable[..., Processed], session_factory: SessionFactory, ctx: PipelineContext
+) -> None:
+    def no_converter(*_a: object, **_k: object) -> ParseResult:
+        return ParseResult(failure=Failure(FailureKind.CONVERTER_MISSING))
+
+    feed(branch_mail(sender="民政局 <mzj@163.com>", subject="情况表", body="情况表稍后补发。"))
+    feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)]), context=replace(ctx, parse=no_converter))
+    feed(branch_mail(subject="再发", attachments=[("情况表.docx", form_docx(headcount="26"), DOCX)]))
+    with session_factory() as session:
+        assert sorted(f.kind for f in store_failures.list_failures(session)) == ["converter_missing", "no_attachment"]
