@@ -59,6 +59,8 @@ def _load_season(user: DovecotUser) -> dict[str, str]:
     user.append("INBOX", digest, when=now)
     bounce = branch_mail(sender="MAILER-DAEMON@163.com", subject="Undelivered Mail Returned to Sender")
     user.append("INBOX", bounce, when=now)
+    letter = branch_mail(sender="老同志 <lao@163.com>", subject="周末聚餐", body="周六中午在老地方见。")
+    user.append("INBOX", letter, when=now)  # out of scope: nothing to do with the campaign
     return ids
 
 
@@ -78,7 +80,8 @@ def test_a_season_of_mail_gets_one_right_receipt_per_eligible_message_and_a_seco
     sent = _receipts(smtp_server)
     got = {ids[m["In-Reply-To"]]: m for m in sent}
     assert len(sent) == len(got) == len(EXPECTED)
-    assert set(got) == set(EXPECTED)  # none to the auto-reply, the newsletter, our digest, the bounce, the old mail
+    # none to the auto-reply, the newsletter, our digest, the bounce, the out-of-scope letter, the old mail
+    assert set(got) == set(EXPECTED)
     for name, mail in got.items():
         body = mail.get_body(("plain",))
         assert body is not None and KIND_WORDS[EXPECTED[name]] in body.get_content(), name
