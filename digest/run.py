@@ -207,25 +207,3 @@ def export_summary(settings: Settings, session_factory: SessionFactory, path: Pa
     write_summary_xlsx(rows, settings.tz, path)
     log.info("汇总表 with %d reports written to %s", len(rows), path)
     return len(rows)
-
-
-def parse_day(text: str, option: str) -> date:
-    """A YYYY-MM-DD option value as a date; ValueError naming the option otherwise."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"{option}: expected a date as YYYY-MM-DD, e.g. 2020-05-14, got {text!r}") from None
-
-
-def describe(outcome: DigestOutcome) -> str:
-    """One or two lines for the CLI saying what a digest run did."""
-    day = outcome.day.isoformat()
-    if outcome.skipped_reason == "busy":
-        return f"digest for {day} is being built by another process right now; nothing done"
-    if outcome.skipped_reason:
-        return f"digest for {day} was already sent; nothing to do (--force sends it again)"
-    if outcome.sent:
-        return f"digest for {day} sent to {', '.join(outcome.recipients)} ({outcome.message_id})\n{outcome.subject}"
-    where = ", ".join(str(p) for p in outcome.paths)
-    note = "" if outcome.mode is DigestMode.DRY_RUN else " (no INTAKE_SMTP_HOST: recorded as this day's digest)"
-    return f"digest for {day} written to {where}{note}\n{outcome.subject}"
