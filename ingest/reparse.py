@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from core.vocab import FailureKind, FailureStatus, MessageOutcome
 from ingest.model import RawMessage
 from ingest.pipeline import reparse_attachment, rerun_message
-from ingest.state import PipelineContext, Processed
+from ingest.state import Counts, PipelineContext
 from store import failures, messages
 from store.records import ReparseItem
 from store.session import SessionFactory
@@ -19,12 +19,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ReparseSummary:
+    """What a reparse did: failures tried, fixed and still failing, what the fixed ones made, per failure."""
+
     tried: int = 0
     fixed: int = 0
     still_failing: int = 0
-    new_reports: int = 0
-    new_versions: int = 0
-    duplicates: int = 0
+    counts: Counts = field(default_factory=Counts)  # reports, versions and duplicates the fixed ones made
     details: list[tuple[int, str]] = field(default_factory=list)  # (failure id, what became of it)
 
 
@@ -47,12 +47,6 @@ def reparse(session_factory: SessionFactory, ids: Sequence[int] | None, ctx: Pip
     return summary
 
 
-def _count(summary: ReparseSummary, done: Processed) -> None:
-    summary.new_reports += done.counts.new_reports
-    summary.new_versions += done.counts.new_versions
-    summary.duplicates += done.counts.duplicates
-
-
 def _reparse_file(session_factory: SessionFactory, item: ReparseItem, ctx: PipelineContext,
                   summary: ReparseSummary) -> None:
     summary.tried += 1
@@ -62,7 +56,7 @@ def _reparse_file(session_factory: SessionFactory, item: ReparseItem, ctx: Pipel
         summary.details.append((item.failure_id, f"仍无法解析：{FailureKind(done.reason).label}（{done.reason}）"))
         log.info("failure %s (message %s): still %s", item.failure_id, item.message_pk, done.reason)
         return
-    _count(summary, done)
+    summary.counts.add(done.counts)
     found = done.counts.new_reports + done.counts.new_versions + done.counts.duplicates
     summary.fixed += 1
     summary.details.append((item.failure_id, f"已解析出 {found} 份情况表"))
@@ -86,7 +80,7 @@ def _rerun(session_factory: SessionFactory, item: ReparseItem, ctx: PipelineCont
     with session_factory() as session, session.begin():
         failures.close_failure_by_reparse(session, item.failure_id, f"重新处理成功：{done.outcome.value}")
     summary.fixed += 1
-    _count(summary, done)
+    summary.counts.add(done.counts)
     summary.details.append((item.failure_id, f"已重新处理整封邮件：{done.outcome.value}"))
     log.info("failure %s (message %s): whole mail handled again: %s", item.failure_id, item.message_pk,
              done.outcome)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 
+from core.forms import FormValues
 from core.vocab import FailureKind
 
 
@@ -20,19 +20,8 @@ class Failure:
         return self.kind.message
 
 
-@dataclass(frozen=True)
-class ParsedForm:
-    """One 情况表 read out of a file: every value exactly as found, or None with a warning."""
-
-    org_name: str
-    headcount: int | None
-    headcount_text: str
-    agenda: tuple[str, ...]
-    summary: str
-    contact_person: str
-    contact_phone: str
-    activity_date: date | None
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+ParsedForm = FormValues
+"""One 情况表 read out of a file (core.forms.FormValues: the one type of a form's values)."""
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,8 @@ def reparse_lines(summary: ReparseSummary) -> list[str]:
     lines = [f"#{failure_id}：{what}" for failure_id, what in summary.details]
     lines.append(
         f"重新解析 {summary.tried} 项：已解决 {summary.fixed} 项，仍待处理 {summary.still_failing} 项；"
-        f"新情况表 {summary.new_reports} 份，更正 {summary.new_versions} 份，重复 {summary.duplicates} 份"
+        f"新情况表 {summary.counts.new_reports} 份，更正 {summary.counts.new_versions} 份，"
+        f"重复 {summary.counts.duplicates} 份"
     )
     return lines
 

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.forms import FormValues
 from core.vocab import DuplicateKind, FormOutcome
 from store.blobs import put_blob
 from store.errors import NotFound, StoreError
 from store.models import AttachmentRow, Duplicate, Message, Report, ReportVersion, utcnow
-from store.records import AttachmentFields, AttachmentResult, FormFields, FormResult
+from store.records import AttachmentFields, AttachmentResult, FormResult
 from store.text import clean_text, match_key
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def _normalise_agenda(agenda: tuple[str, ...] | list[str]) -> list[str]:
     return [item for item in (normalise_text(a) for a in agenda) if item]
 
 
-def form_fingerprint(form: FormFields) -> str:
+def form_fingerprint(form: FormValues) -> str:
     """sha256 of the normalised content: organisation, headcount, agenda, summary, contact person and phone."""
     headcount = str(form.headcount) if form.headcount is not None else normalise_text(form.headcount_text)
     content = [
@@ -146,7 +147,7 @@ def _pick_report(session: Session, org_key: str, agenda: list[str], correction: 
 
 
 def _insert_version(
-    session: Session, message_pk: int, attachment_pk: int | None, form: FormFields, correction: bool,
+    session: Session, message_pk: int, attachment_pk: int | None, form: FormValues, correction: bool,
     fingerprint: str,
 ) -> FormResult:
     received_at = session.scalar(select(Message.received_at).where(Message.id == message_pk))
@@ -197,7 +198,7 @@ def _version_with(session: Session, fingerprint: str) -> ReportVersion | None:
 
 
 def record_form(
-    session: Session, message_pk: int, attachment_pk: int | None, form: FormFields, correction: bool
+    session: Session, message_pk: int, attachment_pk: int | None, form: FormValues, correction: bool
 ) -> FormResult:
     """Ladder steps 4-5: a duplicate of any stored version, a new version of a report, or a new report.
 

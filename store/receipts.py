@@ -127,7 +127,8 @@ def _forms(session: Session, message_pk: int) -> list[ReceiptForm]:
     )
     return [ReceiptForm(
         report_id=v.report_id, version=v.version_no, org_name=v.org_name, headcount=v.headcount,
-        headcount_text=v.headcount_text, agenda=tuple(v.agenda or ()), contact_person=v.contact_person,
+        headcount_text=v.headcount_text, agenda=tuple(v.agenda or ()), summary=v.summary,
+        contact_person=v.contact_person,
         contact_phone=v.contact_phone, activity_date=v.activity_date, late=is_late(v.received_at, v.activity_date),
         warnings=tuple(v.warnings or ()), replaces_received_at=before,
     ) for v, before, _current in session.execute(stmt).all()]

@@ -1,6 +1,7 @@
 """Frozen values that cross the store's boundary: what callers hand in and what queries hand back.
 
-The store knows nothing of parsers/ or ingest/: callers convert their own values into these.
+The store knows nothing of parsers/ or ingest/: a form's values are core.forms.FormValues (what the parsers
+read), an attachment anything that fits AttachmentFields (ingest's Attachment does).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
+from core.forms import FormValues
 from core.vocab import FailureKind, FailureStatus, FormOutcome, ReceiptKind, ReceiptStatus
 
 
@@ -47,29 +49,6 @@ class AttachmentFields(Protocol):
     def origin(self) -> str: ...
 
 
-class FormFields(Protocol):
-    """One parsed 情况表 as the store takes it (the parsers' ParsedForm fits; the store never imports it)."""
-
-    @property
-    def org_name(self) -> str: ...
-    @property
-    def headcount(self) -> int | None: ...
-    @property
-    def headcount_text(self) -> str: ...
-    @property
-    def agenda(self) -> tuple[str, ...]: ...
-    @property
-    def summary(self) -> str: ...
-    @property
-    def contact_person(self) -> str: ...
-    @property
-    def contact_phone(self) -> str: ...
-    @property
-    def activity_date(self) -> date | None: ...
-    @property
-    def warnings(self) -> tuple[str, ...]: ...
-
-
 # ---- handed back by the writers ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MessageResult:
@@ -92,27 +71,18 @@ class FormResult:
 
 
 # ---- handed back by the queries ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ReportRow:
-    """One report's current (or, with all_versions, one) version, as the CLI, export and digest show it."""
+@dataclass(frozen=True, kw_only=True)
+class ReportRow(FormValues):
+    """One report's current (or, with all_versions, one) version: the form's values and where they came from."""
 
     id: int
     version: int
-    org_name: str
-    headcount: int | None
-    headcount_text: str
-    agenda: tuple[str, ...]
-    summary: str
-    contact_person: str
-    contact_phone: str
-    activity_date: date | None
     received_at: datetime
     late: bool
     sender: str
     subject: str
     message_id: str
     attachment: str
-    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -274,21 +244,13 @@ class ReceiptRow:
     attempts: int
 
 
-@dataclass(frozen=True)
-class ReceiptForm:
+@dataclass(frozen=True, kw_only=True)
+class ReceiptForm(FormValues):
     """One form read from the message, as its receipt repeats it to the branch."""
 
     report_id: int
     version: int
-    org_name: str
-    headcount: int | None
-    headcount_text: str
-    agenda: tuple[str, ...]
-    contact_person: str
-    contact_phone: str
-    activity_date: date | None
     late: bool
-    warnings: tuple[str, ...]
     replaces_received_at: datetime | None  # when the version this one replaces arrived (a correction)
 
 

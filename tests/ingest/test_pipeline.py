@@ -193,7 +193,7 @@ def test_a_bug_while_parsing_shunts_the_mail_as_internal_error_and_reparse_recov
         (failure,) = store_failures.list_failures(session)
     assert failure.kind == "internal_error" and "bug in a parser" in failure.detail
     summary = reparse(session_factory, None, ctx)
-    assert (summary.fixed, summary.new_reports) == (1, 1)
+    assert (summary.fixed, summary.counts.new_reports) == (1, 1)
 
 
 def test_a_step_that_raises_in_the_store_shunts_the_whole_mail_with_its_raw_bytes_kept(
@@ -209,7 +209,7 @@ def test_a_step_that_raises_in_the_store_shunts_the_whole_mail_with_its_raw_byte
     assert failure.kind == "internal_error" and failure.detail
     assert kept == raw
     summary = reparse(session_factory, None, ctx)
-    assert (summary.fixed, summary.new_reports) == (1, 1)
+    assert (summary.fixed, summary.counts.new_reports) == (1, 1)
     with session_factory() as session:
         assert store_failures.list_failures(session) == []
         (row,) = queries.current_reports(session)
@@ -227,7 +227,7 @@ def test_reparse_turns_a_fixed_failure_into_a_report_and_resolves_it(
         (failure,) = store_failures.list_failures(session)
     assert failure.kind == "converter_missing"
     summary = reparse(session_factory, None, PipelineContext(account=ACCOUNT))
-    assert (summary.fixed, summary.new_reports) == (1, 1)
+    assert (summary.fixed, summary.counts.new_reports) == (1, 1)
     with session_factory() as session:
         assert store_failures.list_failures(session) == []
         assert len(queries.current_reports(session)) == 1
@@ -344,7 +344,7 @@ def test_a_report_recovered_by_reparse_is_announced_in_the_digest_of_the_reparse
     with session_factory() as session:
         assert queries.digest_facts(session, datetime.now(CST_ZONE).date(), CST_ZONE).new_reports == ()
     summary = reparse(session_factory, None, PipelineContext(account=ACCOUNT))
-    assert summary.new_reports == 1
+    assert summary.counts.new_reports == 1
     with session_factory() as session:
         (closed,) = store_failures.list_failures(session, include_closed=True)
         assert closed.resolved_at is not None
