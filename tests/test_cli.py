@@ -173,6 +173,7 @@ def test_nothing_says_not_built_any_more() -> None:
 
 
 @pytest.mark.parametrize("command", [["reports"], ["failures"], ["status", "--no-mailbox"], ["config"]])
+@pytest.mark.slow
 def test_a_read_command_starts_without_alembic_or_the_mail_and_office_libraries(
     tmp_path: Path, command: list[str]
 ) -> None:

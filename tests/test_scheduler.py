@@ -28,6 +28,8 @@ from tests.builders import DOCX, branch_mail, form_docx
 from tests.fixtures.dovecot import DovecotUser
 from tests.fixtures.smtp import SmtpServer
 
+pytestmark = pytest.mark.slow  # real processes and servers: part of CI, not of the quick set
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples" / "mail"
 TZ_NAME = "Asia/Shanghai"

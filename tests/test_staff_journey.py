@@ -18,6 +18,8 @@ from cli import main
 from core.settings import Settings
 from store.db import forget_store
 
+pytestmark = pytest.mark.slow  # real processes and servers: part of CI, not of the quick set
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples" / "mail"
 

@@ -125,6 +125,7 @@ def test_write_summary_xlsx_creates_folders_and_leaves_no_partial_file(tmp_path:
     assert _sheet(target.read_bytes()).max_row == 2
 
 
+@pytest.mark.slow
 def test_libreoffice_reads_the_workbook_with_phone_and_headcount_intact(tmp_path: Path) -> None:
     soffice = require_binary("soffice", "libreoffice-calc-nogui")
     hostile = report(id=3, org_name="=1+1", contact_person="+2+3", summary="长" * 40_000,

@@ -233,6 +233,7 @@ def test_reparse_turns_a_fixed_failure_into_a_report_and_resolves_it(
         assert len(queries.current_reports(session)) == 1
 
 
+@pytest.mark.slow
 def test_every_public_corpus_mail_ends_as_report_failure_or_ignored(
     corpus_dir: Path, session_factory: SessionFactory, ctx: PipelineContext
 ) -> None:

@@ -177,6 +177,7 @@ def _poll_in_a_process_that_dies(settings: Settings, db_url: str, die_at: int) -
     return subprocess.run([sys.executable, "-c", script], env=env, check=False, timeout=120).returncode
 
 
+@pytest.mark.slow
 def test_a_process_killed_between_fetch_and_commit_reruns_to_the_exact_same_store(
     dovecot_user: DovecotUser, tmp_path: Path
 ) -> None:

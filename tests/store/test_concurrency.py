@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +33,7 @@ def _run_two(url: str) -> dict[str, dict[str, int]]:
     return out
 
 
+@pytest.mark.slow
 def test_two_processes_recording_the_same_messages_and_forms_create_no_duplicate_rows(
     session_factory: Factory, db_url: str
 ) -> None:
