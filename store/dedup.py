@@ -1,4 +1,8 @@
-"""Ladder steps 3-5: duplicate attachments, duplicate forms, and new report versus new version of a report."""
+"""Ladder steps 3-5: duplicate attachments, duplicate forms, and new report versus new version of a report.
+
+"Same organisation" in step 5 is the roster identity when a roster is loaded (store.roster.match_entry: name,
+alias or sender address), else the same spelling of the name.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from store.blobs import put_blob
 from store.errors import NotFound, StoreError
 from store.models import AttachmentRow, Duplicate, Message, Report, ReportVersion, utcnow
 from store.records import AttachmentFields, AttachmentResult, FormFields, FormResult
+from store.roster import match_entry
 from store.text import clean_text, match_key
 
 log = logging.getLogger(__name__)
@@ -119,19 +124,26 @@ def record_repeated_attachment(
     return [_record_duplicate_form(session, message_pk, attachment_pk, v) for v in versions]
 
 
-def _pick_report(session: Session, org_key: str, agenda: list[str], correction: bool) -> Report | None:
+def _pick_report(
+    session: Session, org_key: str, entry_id: int | None, agenda: list[str], correction: bool
+) -> Report | None:
     """Ladder step 5: the report this form continues, or None for a new report (another activity).
 
+    Same organisation means the same roster entry when the form matched one (entry_id), whatever spelling each
+    form used, and also an unlinked report of the same spelling (org_key); without a match, the same spelling.
     A form without an organisation name continues nothing: two branches that both left 党组织名称 blank (and
     copied the notice's agenda) must not overwrite each other's report.
     """
     if not org_key:
         return None
+    same_org = Report.org_key == org_key
+    if entry_id is not None:
+        same_org = (Report.roster_entry_id == entry_id) | (same_org & Report.roster_entry_id.is_(None))
     candidates = session.execute(
         select(Report, ReportVersion.agenda)
         .join(ReportVersion, (ReportVersion.report_id == Report.id)
               & (ReportVersion.version_no == Report.current_version))
-        .where(Report.org_key == org_key)
+        .where(same_org)
         .order_by(Report.updated_at.desc(), Report.id.desc())
         .execution_options(populate_existing=True)
     ).all()
@@ -149,15 +161,17 @@ def _insert_version(
     session: Session, message_pk: int, attachment_pk: int | None, form: FormFields, correction: bool,
     fingerprint: str,
 ) -> FormResult:
-    received_at = session.scalar(select(Message.received_at).where(Message.id == message_pk))
-    if received_at is None:
+    sent = session.execute(select(Message.received_at, Message.sender_address).where(Message.id == message_pk)).first()
+    if sent is None:
         raise NotFound(f"no message with pk {message_pk}")
+    received_at, sender_address = sent
     org_key = normalise_org(form.org_name)[:500]
     agenda = _normalise_agenda(form.agenda)
-    report = _pick_report(session, org_key, agenda, correction)
+    entry_id = match_entry(session, form.org_name, sender_address)
+    report = _pick_report(session, org_key, entry_id, agenda, correction)
     now = utcnow()
     if report is None:
-        report = Report(org_key=org_key, current_version=1, created_at=now, updated_at=now)
+        report = Report(org_key=org_key, roster_entry_id=entry_id, current_version=1, created_at=now, updated_at=now)
         session.add(report)
         session.flush()
         version_no, outcome = 1, FormOutcome.NEW_REPORT
@@ -165,6 +179,8 @@ def _insert_version(
         version_no, outcome = report.current_version + 1, FormOutcome.NEW_VERSION
         report.current_version = version_no
         report.updated_at = now
+        if entry_id is not None:
+            report.roster_entry_id = entry_id  # the report's entry, or (unlinked until now) the one this form names
     version = ReportVersion(
         report_id=report.id,
         version_no=version_no,
