@@ -248,8 +248,12 @@ def _coverage_row(ws: Worksheet, r: int, group: str, name: str, row: CoverageRow
             cell.font = LATE_FONT
         elif not n:
             cell.font = ZERO_FONT
-    ws.cell(row=r, column=len(row.months) + 3, value=row.total).font = Font(bold=True)
-    ws.cell(row=r, column=len(row.months) + 4, value=row.late or None)
+    total = ws.cell(row=r, column=len(row.months) + 3, value=row.total)
+    total.font = Font(bold=True)
+    late_count = ws.cell(row=r, column=len(row.months) + 4, value=row.late or None)
+    total.alignment = late_count.alignment = Alignment(horizontal="center")
+    if row.late:
+        late_count.font = LATE_FONT
     if not row.total:
         for col in range(1, len(row.months) + 5):
             ws.cell(row=r, column=col).fill = NONE_FILL

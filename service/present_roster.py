@@ -78,8 +78,8 @@ def coverage_lines(table: Coverage) -> list[str]:
         return [NO_ROSTER]
     if not table.months:
         return [f"{table.year} 年的报送季节尚未开始"]
-    first, last = month_label(table.months[0]), month_label(table.months[-1])
-    lines = [f"{table.year} 年报送情况（{first}—{last}，每月情况表份数；按活动日期计，未写日期的按收到日期）"]
+    first, last = int(table.months[0][5:]), int(table.months[-1][5:])
+    lines = [f"{table.year} 年报送情况（{first}月—{last}月，每月情况表份数；按活动日期计，未写日期的按收到日期）"]
     for row in table.rows:
         counts = "  ".join(f"{int(m[5:])}月 {n}" for m, n in row.months)
         late = f"  逾期 {row.late}" if row.late else ""
