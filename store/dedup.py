@@ -10,7 +10,7 @@ import hashlib
 import json
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -124,6 +124,19 @@ def record_repeated_attachment(
     return [_record_duplicate_form(session, message_pk, attachment_pk, v) for v in versions]
 
 
+def _reports_with(session: Session, where: ColumnElement[bool]) -> list[tuple[Report, list[str] | None]]:
+    """The reports matching where, each with its current version's agenda, most recently updated first."""
+    rows = session.execute(
+        select(Report, ReportVersion.agenda)
+        .join(ReportVersion, (ReportVersion.report_id == Report.id)
+              & (ReportVersion.version_no == Report.current_version))
+        .where(where)
+        .order_by(Report.updated_at.desc(), Report.id.desc())
+        .execution_options(populate_existing=True)
+    ).all()
+    return [(report, agenda) for report, agenda in rows]
+
+
 def _pick_report(
     session: Session, org_key: str, entry_id: int | None, agenda: list[str], correction: bool
 ) -> Report | None:
@@ -136,17 +149,14 @@ def _pick_report(
     """
     if not org_key:
         return None
-    same_org = Report.org_key == org_key
-    if entry_id is not None:
-        same_org = (Report.roster_entry_id == entry_id) | (same_org & Report.roster_entry_id.is_(None))
-    candidates = session.execute(
-        select(Report, ReportVersion.agenda)
-        .join(ReportVersion, (ReportVersion.report_id == Report.id)
-              & (ReportVersion.version_no == Report.current_version))
-        .where(same_org)
-        .order_by(Report.updated_at.desc(), Report.id.desc())
-        .execution_options(populate_existing=True)
-    ).all()
+    if entry_id is None:
+        candidates = _reports_with(session, Report.org_key == org_key)
+    else:  # two indexed reads: an OR of the two would scan every report
+        candidates = sorted(
+            _reports_with(session, Report.roster_entry_id == entry_id)
+            + _reports_with(session, (Report.org_key == org_key) & Report.roster_entry_id.is_(None)),
+            key=lambda row: (row[0].updated_at, row[0].id), reverse=True,
+        )
     if not candidates:
         return None
     for report, current_agenda in candidates:

@@ -21,6 +21,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import groupby
 
 from sqlalchemy import delete, func, select, update
@@ -40,6 +41,7 @@ ALIAS_ACTION = "roster_alias"  # audit_log.action of an alias confirmed by staff
 _PREFIXES: tuple[tuple[str, ...], ...] = (("中共",), ("苏州市", "市"))
 
 
+@lru_cache(maxsize=65_536)  # a branch's name comes back with each of its reports (relink_reports reads them all)
 def roster_key(name: str | None) -> str:
     """The key one branch's spellings share: match_key (NFKC, no white space or format characters), case-folded,
     without punctuation, and without a leading 中共 and then 苏州市 or 市 (never down to nothing).
@@ -338,9 +340,7 @@ def _apply(session: Session, entries: Sequence[RosterEntryIn], *, replace: bool)
     session.flush()
     for akey, (key, alias) in plan.new_aliases.items():
         session.add(RosterAlias(entry_id=rows[key].id, alias=alias, alias_key=akey, confirmed_by=""))
-    for key, entry in plan.incoming:
-        if entry.emails is not None:
-            _put_emails(session, rows[key].id, entry.emails)
+    _put_emails(session, {rows[key].id: entry.emails for key, entry in plan.incoming if entry.emails is not None})
     session.flush()
     added = sum(1 for key in given if key not in plan.stored)
     change = RosterChange(added=added, updated=len(given) - added, removed=len(gone),
@@ -364,8 +364,13 @@ def _put_entry(session: Session, row: RosterEntry | None, key: str, entry: Roste
     return row
 
 
-def _put_emails(session: Session, entry_id: int, emails: Sequence[str]) -> None:
-    session.execute(delete(RosterEmail).where(RosterEmail.entry_id == entry_id))
-    for address in dict.fromkeys(normalise_address(a) for a in emails):
-        if address:
-            session.add(RosterEmail(entry_id=entry_id, address=address))
+def _put_emails(session: Session, emails: dict[int, tuple[str, ...]]) -> None:
+    """Each given entry's addresses become exactly these (one DELETE for all: no RosterEmail objects are loaded)."""
+    if not emails:
+        return
+    session.execute(delete(RosterEmail).where(RosterEmail.entry_id.in_(list(emails)))
+                    .execution_options(synchronize_session=False))
+    for entry_id, addresses in emails.items():
+        for address in dict.fromkeys(normalise_address(a) for a in addresses):
+            if address:
+                session.add(RosterEmail(entry_id=entry_id, address=address))
