@@ -99,7 +99,8 @@ def test_demo_prints_its_roster_and_the_names_to_confirm(data_dir: Path) -> None
     result = CliRunner().invoke(main, ["demo"], env={"INTAKE_DATA_DIR": str(data_dir)})
     assert result.exit_code == 0, result.output
     assert "名册 9 个党组织（roster.xlsx）：2020年11月尚未报送 9 个，名称待确认 1 个" in result.output
-    assert "名称待确认：「高新区狮山街道老干部党支部」1 份，可能是「苏州高新区狮山街道离退休干部党支部」" in result.output
+    assert ("名称待确认：「高新区狮山街道老干部党支部」1 份，可能是「苏州高新区狮山街道离退休干部党支部」"
+            in result.output)
 
 
 def test_demo_without_its_sample_mailbox_is_one_line_and_exit_1(data_dir: Path, tmp_path: Path) -> None:
