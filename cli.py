@@ -114,6 +114,23 @@ class Day(click.ParamType):
 DAY = Day()
 
 
+class Month(click.ParamType):
+    """A YYYY-MM option value as (year, month)."""
+
+    name = "month"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[int, int]:
+        if isinstance(value, tuple):
+            return value
+        year, sep, month = str(value).strip().partition("-")
+        if sep and len(year) == 4 and year.isdigit() and month.isdigit() and 1 <= int(month) <= 12:
+            return int(year), int(month)
+        self.fail(f"应为 YYYY-MM 格式的月份，例如 2026-05，收到 {value!r}", param, ctx)
+
+
+MONTH = Month()
+
+
 # ---- settings and store, once per run ---------------------------------------------------------------------------
 def settings_of(ctx: click.Context) -> Settings:
     obj = ctx.ensure_object(dict)
@@ -454,6 +471,136 @@ def export(ctx: click.Context, file: Path, since: date | None) -> None:
     except OSError as exc:
         raise IntakeError(f"无法写入 {file}：{exc.strerror or exc}") from None
     say(present.export_line(file, count))
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组。")
+@click.pass_context
+def roster(ctx: click.Context, as_json: bool) -> None:
+    """名册：列出党组织；roster import / alias / coverage / missing / unmatched 导入名册、确认名称、看报送情况。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    import json
+
+    from service import present_roster
+    from store.roster import list_entries
+
+    with store_of(ctx)() as session:
+        rows = list_entries(session)
+    if as_json:
+        say(json.dumps([present_roster.entry_json(r) for r in rows], ensure_ascii=False, indent=2))
+    else:
+        say(present_roster.entry_lines(rows))
+
+
+@roster.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="用文件替换整个名册（文件中没有的党组织被移除）；默认按名称新增或更新。")
+@click.pass_context
+def roster_import(ctx: click.Context, file: Path, replace: bool) -> None:
+    """导入名册 .xlsx（列：党组织名称、所属单位、联系人、联系电话、邮箱、别名）；有错误的行全部列出，不导入任何内容。"""
+    from roster.importfile import SUFFIXES, RosterFileError
+    from roster.load import RosterRejected, import_roster
+    from service import present_roster
+
+    if file.suffix.lower() not in SUFFIXES:
+        raise click.BadParameter(f"名册须为 Excel .xlsx 文件（.xls 请另存为 .xlsx），收到 {file.name}",
+                                 ctx, param_hint="FILE")
+    try:
+        done = import_roster(store_of(ctx), file, replace=replace)
+    except RosterFileError as exc:
+        raise IntakeError(str(exc)) from None
+    except RosterRejected as exc:
+        say(present_roster.rejected_lines(exc))
+        raise IntakeError(f"{file} 有 {len(exc.problems)} 处错误（见上），名册未作任何改动") from None
+    say(present_roster.import_lines(done))
+
+
+@roster.command("alias")
+@click.argument("written", metavar="写法")
+@click.argument("entry_name", metavar="名册名称")
+@click.pass_context
+def roster_alias(ctx: click.Context, written: str, entry_name: str) -> None:
+    """确认情况表上的写法就是名册中的某个党组织：记为别名，并把这个写法的情况表对应过去。"""
+    from service import present_roster
+    from store.errors import NotFound, RosterConflict
+    from store.roster import add_alias
+
+    try:
+        with store_of(ctx).begin() as session:
+            result = add_alias(session, written, entry_name, by="cli")
+    except NotFound as exc:
+        raise IntakeError(f"{exc}（intake roster 列出全部党组织）") from None
+    except RosterConflict as exc:
+        raise IntakeError(str(exc)) from None
+    say(present_roster.alias_line(result))
+
+
+@roster.command("coverage")
+@click.option("--year", type=click.IntRange(1990, 2200), default=None, metavar="YYYY",
+              help="哪一年（默认最近一份情况表所在的年份）。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组，每个党组织一项。")
+@click.pass_context
+def roster_coverage(ctx: click.Context, year: int | None, as_json: bool) -> None:
+    """名册中每个党组织在报送季节（INTAKE_SEASON）每个月的情况表份数和逾期份数。"""
+    import json
+    from datetime import datetime
+
+    from service import present_roster
+    from store.coverage import coverage
+
+    settings = settings_of(ctx)
+    with store_of(ctx)() as session:
+        table = coverage(session, year, settings.season_months, today=datetime.now(settings.tz).date(),
+                         tz=settings.tz)
+    if as_json:
+        say(json.dumps(present_roster.coverage_json(table), ensure_ascii=False, indent=2))
+    else:
+        say(present_roster.coverage_lines(table))
+
+
+@roster.command("missing")
+@click.option("--month", type=MONTH, required=True, metavar="YYYY-MM", help="哪个月，例如 2026-05。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组。")
+@click.pass_context
+def roster_missing(ctx: click.Context, month: tuple[int, int], as_json: bool) -> None:
+    """这个月还没有情况表的党组织，按所属单位、名称排列，附联系人和电话。"""
+    import json
+
+    from service import present_roster
+    from store.coverage import missing, month_text
+    from store.roster import has_roster
+
+    settings = settings_of(ctx)
+    with store_of(ctx)() as session:
+        rows = missing(session, *month, tz=settings.tz)
+        loaded = has_roster(session)
+    if as_json:
+        say(json.dumps(present_roster.missing_json(rows), ensure_ascii=False, indent=2))
+        return
+    first, last = settings.season_months
+    say(present_roster.missing_lines(rows, month_text(*month), has_roster=loaded,
+                                     in_season=first <= month[1] <= last))
+
+
+@roster.command("unmatched")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组。")
+@click.pass_context
+def roster_unmatched(ctx: click.Context, as_json: bool) -> None:
+    """情况表上对不上名册的党组织名称、份数和名册中相近的名称（需工作人员确认，从不自动采用）。"""
+    import json
+
+    from service import present_roster
+    from store.coverage import unmatched
+    from store.roster import has_roster
+
+    with store_of(ctx)() as session:
+        rows = unmatched(session)
+        loaded = has_roster(session)
+    if as_json:
+        say(json.dumps(present_roster.unmatched_json(rows), ensure_ascii=False, indent=2))
+    else:
+        say(present_roster.unmatched_lines(rows, has_roster=loaded))
 
 
 @main.command()

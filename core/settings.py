@@ -55,10 +55,17 @@ class Settings:
     receipt_daily_limit: int = 5  # per sender address and local day
     receipt_max_age_hours: float = 72.0  # older mail (a first backfill) gets none
     office_phone: str = "65158951"  # signed under every receipt, as in the notice
+    season: str = "04-11"  # the months branches report in, MM-MM (the notice's April to November)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def season_months(self) -> tuple[int, int]:
+        """The first and last month of the reporting season, e.g. (4, 11)."""
+        first, _, last = self.season.partition("-")
+        return int(first), int(last)
 
     @property
     def effective_database_url(self) -> str:
@@ -167,6 +174,19 @@ def _parse_time(name: str, raw: Any) -> time:
         raise SettingsError(f"{_env_name(name)}: expected HH:MM such as 08:00, got {raw!r}") from None
 
 
+def _parse_season(name: str, raw: Any) -> str:
+    """MM-MM, first month not after the last (a season does not cross the new year): 04-11, 4-11."""
+    first, sep, last = str(raw).strip().partition("-")
+    try:
+        months = (int(first), int(last)) if sep else ()
+    except ValueError:
+        months = ()
+    if len(months) != 2 or not all(1 <= m <= 12 for m in months) or months[0] > months[1]:
+        raise SettingsError(f"{_env_name(name)}: expected MM-MM with the first month not after the last, "
+                            f"such as 04-11, got {raw!r}")
+    return f"{months[0]:02d}-{months[1]:02d}"
+
+
 def _read_file(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
@@ -247,6 +267,7 @@ PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "data_dir": _parse_dir,
     "smtp_security": _parse_choice("ssl", "starttls", "none"),
     "log_format": _parse_choice("plain", "json"),
+    "season": _parse_season,
 }
 
 

@@ -20,6 +20,7 @@ U = TypeVar("U")
 # Characters shown of one value. Chinese names and subjects are rarely over 60; these leave room for the odd
 # long one while keeping a card readable on a phone.
 ORG_NAME = 80
+GROUP = 40  # a roster entry's 所属单位
 PERSON = 40
 PHONE = 40
 HEADCOUNT = 40

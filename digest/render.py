@@ -15,7 +15,17 @@ from digest import limits
 from digest.limits import Shown, cut, first, listed
 from digest.links import mailto_href, tel_href
 from digest.phone import display_phone
-from store.records import Correction, DigestFacts, DuplicateRow, FailureRow, PollHealth, ReportRow
+from store.records import (
+    Correction,
+    DigestFacts,
+    DuplicateRow,
+    FailureRow,
+    MissingRow,
+    PollHealth,
+    ReportRow,
+    RosterFacts,
+    UnmatchedName,
+)
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +33,7 @@ SUBJECT_PREFIX = "【主题党日活动情况表】"
 LATE_AFTER_DAYS = 7
 STALE_POLL_AFTER = timedelta(hours=2)  # no successful poll for this long (at least) is a problem
 WEEKDAYS = "一二三四五六日"
+MISSING_LIST_FROM_DAY = 20  # before this day of the month the digest gives only the count of entries not reported
 
 FIELD_LABELS: dict[str, str] = {
     "org_name": "党组织名称",
@@ -127,6 +138,44 @@ class HealthView:
 
 
 @dataclass(frozen=True)
+class MissingView:
+    name: str
+    contact_person: str
+    contact_phone: str
+    tel_href: str
+
+
+@dataclass(frozen=True)
+class MissingGroup:
+    group: str
+    entries: tuple[MissingView, ...]
+
+
+@dataclass(frozen=True)
+class UnmatchedView:
+    org_name: str
+    reports: int
+    candidate: str
+
+
+@dataclass(frozen=True)
+class RosterView:
+    """The roster's part: the month's entries without a report (listed by group from MISSING_LIST_FROM_DAY on),
+    and the report names that match no entry with their best candidate."""
+
+    month: str  # 2020年11月
+    month_code: str  # 2020-11, for the command that lists them all
+    in_season: bool
+    entries: int
+    missing_total: int
+    listed: bool
+    list_from_day: int
+    missing: Shown[MissingGroup]  # more: entries not listed
+    unmatched_total: int
+    unmatched: Shown[UnmatchedView]
+
+
+@dataclass(frozen=True)
 class DigestView:
     """Everything the templates show, already formatted as Chinese text and cut to size (see digest.limits).
 
@@ -161,6 +210,7 @@ class DigestView:
     generated: str
     xlsx_name: str
     xlsx_rows: int
+    roster: RosterView | None = None
 
 
 @dataclass(frozen=True)
@@ -337,6 +387,45 @@ def _health_view(h: PollHealth, tz: ZoneInfo, now: datetime, stale_after: timede
     )
 
 
+def _missing_view(row: MissingRow) -> MissingView:
+    phone = row.contact_phone.strip()
+    return MissingView(
+        name=cut(row.name, limits.ORG_NAME),
+        contact_person=cut(row.contact_person, limits.PERSON) or "联系人未填",
+        contact_phone=cut(display_phone(phone), limits.PHONE),
+        tel_href=tel_href(phone[: limits.PHONE]),
+    )
+
+
+def _missing_groups(rows: tuple[MissingRow, ...]) -> Shown[MissingGroup]:
+    """The first LIST_LIMIT entries (they come ordered by group), grouped by 所属单位; more: the rest."""
+    shown = listed(rows, lambda r: (cut(r.group, limits.GROUP) or "未分组", _missing_view(r)))
+    groups: dict[str, list[MissingView]] = {}
+    for group, view in shown.items:
+        groups.setdefault(group, []).append(view)
+    return Shown(tuple(MissingGroup(g, tuple(v)) for g, v in groups.items()), shown.more)
+
+
+def _roster_view(roster: RosterFacts, day: date) -> RosterView:
+    def unmatched_view(u: UnmatchedName) -> UnmatchedView:
+        return UnmatchedView(cut(u.org_name, limits.ORG_NAME) or "（未填写党组织名称）", u.reports,
+                             cut(u.candidates[0], limits.ORG_NAME) if u.candidates else "")
+
+    show_list = day.day >= MISSING_LIST_FROM_DAY
+    return RosterView(
+        month=_month_text(roster.month),
+        month_code=roster.month,
+        in_season=roster.in_season,
+        entries=roster.entries,
+        missing_total=len(roster.missing),
+        listed=show_list,
+        list_from_day=MISSING_LIST_FROM_DAY,
+        missing=_missing_groups(roster.missing) if show_list else Shown((), len(roster.missing)),
+        unmatched_total=len(roster.unmatched),
+        unmatched=listed(roster.unmatched, unmatched_view),
+    )
+
+
 def _summary_line(facts: DigestFacts, dup_total: int) -> str:
     parts = [
         f"新收情况表 {len(facts.new_reports)} 份",
@@ -389,6 +478,7 @@ def build_view(
         generated=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         xlsx_name=xlsx_filename(facts.day),
         xlsx_rows=xlsx_rows,
+        roster=_roster_view(facts.roster, facts.day) if facts.roster is not None else None,
     )
 
 

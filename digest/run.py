@@ -19,8 +19,10 @@ from mailout.compose import address_of
 from mailout.outbox import write_message
 from mailout.send import SendError, send
 from store import locks
+from store.coverage import coverage
 from store.events import digest_done, last_digest_run, record_digest_run
 from store.queries import current_reports, digest_facts
+from store.roster import has_roster
 from store.session import SessionFactory, engine_of
 
 log = logging.getLogger(__name__)
@@ -148,7 +150,7 @@ def _build_and_deliver(
         if chosen is not DigestMode.DRY_RUN and not force and digest_done(session, day):
             log.info("digest for %s already done; skipping (use --force to send again)", day)
             return DigestOutcome(day, chosen, False, "already_sent", (), "", ())
-        facts = digest_facts(session, day, tz)
+        facts = digest_facts(session, day, tz, settings.season_months)
         rows = facts.all_current_reports or tuple(current_reports(session))
 
     rendered = render_digest(facts, tz, moment, len(rows), stale_after(settings))
@@ -156,7 +158,7 @@ def _build_and_deliver(
         rendered,
         sender=settings.digest_from or FALLBACK_FROM,
         recipients=settings.digest_to,
-        xlsx=summary_xlsx_bytes(rows, tz),
+        xlsx=summary_xlsx_bytes(rows, tz, facts.roster.coverage if facts.roster is not None else None),
         xlsx_name=xlsx_filename(day),
         now=moment,
     )
@@ -201,9 +203,15 @@ def due_days(settings: Settings, session_factory: SessionFactory, now: datetime)
 
 
 def export_summary(settings: Settings, session_factory: SessionFactory, path: Path, since: date | None = None) -> int:
-    """Write the 汇总表 of current reports (received on or after since, when given) to path; return the row count."""
+    """Write the 汇总表 of current reports (received on or after since, when given) to path; return the row count.
+
+    With a roster, its sheet 报送情况 covers the season of the newest report's year, up to today."""
     with session_factory() as session:
         rows = current_reports(session, since=since, tz=settings.tz)
-    write_summary_xlsx(rows, settings.tz, path)
+        table = None
+        if has_roster(session):
+            table = coverage(session, None, settings.season_months, today=datetime.now(settings.tz).date(),
+                             tz=settings.tz)
+    write_summary_xlsx(rows, settings.tz, path, table)
     log.info("汇总表 with %d reports written to %s", len(rows), path)
     return len(rows)

@@ -1,4 +1,5 @@
-"""Build the 汇总表 workbook (one row per current report) with openpyxl, as bytes or a file.
+"""Build the 汇总表 workbook with openpyxl, as bytes or a file: one row per current report, and with a roster a
+second sheet 报送情况 (one row per roster entry, one column per month of the season, totals per group).
 
 Every text cell comes from a branch's form or mail, so each is written as a string (never a formula: a value
 starting with = + - @ or a tab/CR is stored as text with Excel's quote prefix, the ' a person would type), and
@@ -25,11 +26,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from digest.phone import display_phone
-from store.records import ReportRow
+from store.records import Coverage, CoverageRow, ReportRow
 
 log = logging.getLogger(__name__)
 
 SHEET_TITLE = "汇总表"
+COVERAGE_TITLE = "报送情况"
 TEXT_FORMAT = "@"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -204,16 +206,122 @@ def build_workbook(rows: Iterable[ReportRow], tz: ZoneInfo) -> Workbook:
     return wb
 
 
-def summary_xlsx_bytes(rows: Iterable[ReportRow], tz: ZoneInfo) -> bytes:
+# ---- the second sheet: 报送情况 ------------------------------------------------------------------------------------
+NONE_FILL = PatternFill("solid", fgColor="FCE4D6")  # an entry with no report this season
+ZERO_FONT = Font(color="A6A6A6")
+LATE_FONT = Font(bold=True, color="C00000")
+TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+COVERAGE_NOTE = ("说明：数字为该月的情况表份数（按活动日期计，未写日期的按收到日期）；"
+                 "标“逾期”的为活动结束 7 天后才收到的份数；底色标出本季尚无情况表的党组织；每个所属单位后有小计。")
+
+
+def late_format(late: int) -> str:
+    """The number format of a month cell with late reports: the count, then （逾期 n） (the cell stays a number)."""
+    return f'0"（逾期{late}）"'
+
+
+def _coverage_header(ws: Worksheet, table: Coverage) -> list[str]:
+    months = [f"{int(m[5:])}月" for m in table.months]
+    headers = ["所属单位", "党组织名称", *months, "合计", "逾期"]
+    first, last = (months[0], months[-1]) if months else ("", "")
+    ws.cell(row=1, column=1, value=f"{table.year}年各党组织报送情况（{first}—{last}）")
+    ws.cell(row=1, column=1).font = Font(bold=True, size=13)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    for col, header in enumerate(headers, start=1):
+        cell = ws.cell(row=2, column=col, value=header)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="B71C1C")
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+    return headers
+
+
+def _coverage_row(ws: Worksheet, r: int, group: str, name: str, row: CoverageRow) -> None:
+    """One entry: group and name as safe text, a number per month (late ones marked), its total and late count."""
+    _put_text(ws.cell(row=r, column=1), group)
+    _put_text(ws.cell(row=r, column=2), name)
+    late = dict(row.late_months)
+    for col, (month, n) in enumerate(row.months, start=3):
+        cell = ws.cell(row=r, column=col, value=n)
+        cell.alignment = Alignment(horizontal="center")
+        if late.get(month):
+            cell.number_format = late_format(late[month])
+            cell.font = LATE_FONT
+        elif not n:
+            cell.font = ZERO_FONT
+    total = ws.cell(row=r, column=len(row.months) + 3, value=row.total)
+    total.font = Font(bold=True)
+    late_count = ws.cell(row=r, column=len(row.months) + 4, value=row.late or None)
+    total.alignment = late_count.alignment = Alignment(horizontal="center")
+    if row.late:
+        late_count.font = LATE_FONT
+    if not row.total:
+        for col in range(1, len(row.months) + 5):
+            ws.cell(row=r, column=col).fill = NONE_FILL
+
+
+def _total_row(ws: Worksheet, r: int, label: str, rows: list[CoverageRow], months: int) -> None:
+    none = sum(1 for row in rows if not row.total)
+    _put_text(ws.cell(row=r, column=1), label)
+    ws.cell(row=r, column=2, value=f"{len(rows)} 个党组织，{none} 个本季尚无")
+    for col in range(3, months + 3):
+        ws.cell(row=r, column=col, value=sum(row.months[col - 3][1] for row in rows))
+    ws.cell(row=r, column=months + 3, value=sum(row.total for row in rows))
+    ws.cell(row=r, column=months + 4, value=sum(row.late for row in rows))
+    for col in range(1, months + 5):
+        cell = ws.cell(row=r, column=col)
+        cell.font = Font(bold=True)
+        cell.fill = TOTAL_FILL
+        if col >= 3:
+            cell.alignment = Alignment(horizontal="center")
+
+
+def add_coverage_sheet(wb: Workbook, table: Coverage) -> Worksheet:
+    """The 报送情况 sheet: every roster entry by group with its reports per month, a 小计 per group, a 总计."""
+    ws = wb.create_sheet(COVERAGE_TITLE)
+    headers = _coverage_header(ws, table)
+    months = len(table.months)
+    r = 2
+    by_group: dict[str, list[CoverageRow]] = {}
+    for row in table.rows:
+        by_group.setdefault(row.group, []).append(row)
+    for group, rows in by_group.items():
+        for row in rows:
+            r += 1
+            _coverage_row(ws, r, group, row.name, row)
+        r += 1
+        _total_row(ws, r, f"{group or '未分组'} 小计", rows, months)
+    r += 1
+    _total_row(ws, r, "总计", list(table.rows), months)
+    ws.cell(row=r + 2, column=1, value=COVERAGE_NOTE).font = Font(color="595959")
+    thin = Side(style="thin", color="BFBFBF")
+    for line in ws.iter_rows(min_row=2, max_row=r, max_col=len(headers)):
+        for cell in line:
+            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for col, width in enumerate((12, 40, *([10] * months), 7, 7), start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "C3"
+    ws.print_title_rows = "2:2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return ws
+
+
+def summary_xlsx_bytes(rows: Iterable[ReportRow], tz: ZoneInfo, coverage: Coverage | None = None) -> bytes:
+    """The 汇总表 as .xlsx bytes; with coverage (a roster is loaded), its second sheet 报送情况 too."""
+    wb = build_workbook(rows, tz)
+    if coverage is not None:
+        add_coverage_sheet(wb, coverage)
     buffer = io.BytesIO()
-    build_workbook(rows, tz).save(buffer)
+    wb.save(buffer)
     return buffer.getvalue()
 
 
-def write_summary_xlsx(rows: Iterable[ReportRow], tz: ZoneInfo, path: Path) -> Path:
+def write_summary_xlsx(rows: Iterable[ReportRow], tz: ZoneInfo, path: Path, coverage: Coverage | None = None) -> Path:
     """Write the 汇总表 to path (parent folders made), atomically via a temporary file beside it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(summary_xlsx_bytes(rows, tz))
+    tmp.write_bytes(summary_xlsx_bytes(rows, tz, coverage))
     tmp.replace(path)
     return path

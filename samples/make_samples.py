@@ -1,7 +1,9 @@
 """Writes the sample mailbox: a dozen .eml files shaped like the 2020 branch submissions to szlgbjdjc@163.com.
 
 Everything is fixed (dates, Message-IDs, MIME boundaries, zip member times), so a rerun gives byte-identical files.
-Run: .venv/bin/python samples/make_samples.py [--out DIR]   (default: samples/mail beside this script)
+Also writes the roster (名册) the demo loads, samples/roster.xlsx, from sample_roster.py.
+Run: .venv/bin/python samples/make_samples.py [--out DIR] [--roster FILE]   (default: samples/mail and
+samples/roster.xlsx beside this script)
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from sample_mime import (
     rfc2231,
     text_part,
 )
+from sample_roster import roster_workbook
 
 
 def mail_163_docx() -> bytes:
@@ -341,13 +344,26 @@ def write_samples(out: Path) -> list[Path]:
     return written
 
 
+ROSTER_DATE = datetime(2020, 4, 10, 9, 0)  # the bureau's list, made before the season
+
+
+def write_roster(path: Path) -> Path:
+    """Write the sample roster workbook to path (its folder made if needed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(roster_workbook(ROSTER_DATE))
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line: --out DIR (default samples/mail)."""
+    """Command line: --out DIR (default samples/mail), --roster FILE (default samples/roster.xlsx)."""
+    here = Path(__file__).resolve().parent
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "mail")
+    parser.add_argument("--out", type=Path, default=here / "mail")
+    parser.add_argument("--roster", type=Path, default=here / "roster.xlsx")
     args = parser.parse_args(argv)
     for path in write_samples(args.out):
         print(path)
+    print(write_roster(args.roster))
     return 0
 
 

@@ -1,7 +1,8 @@
-"""The demo: the bundled sample mailbox through the whole pipeline into a folder of its own (var/demo/).
+"""The demo: the bundled roster and sample mailbox through the whole pipeline into a folder of its own (var/demo/).
 
 The demo keeps its database and its digest under <data dir>/demo, so it never touches the real store or the
-real outbox; it hands back what it found and the settings that point any other `intake` command at its data.
+real outbox; it loads samples/roster.xlsx first (so the digest shows 本月尚未报送 and 名称待确认), then imports the
+mail, and hands back what it found and the settings that point any other `intake` command at its data.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from pathlib import Path
 from core.settings import Settings, SettingsError
 from digest.run import run_digest
 from ingest.poll import import_paths
-from store import failures, queries
+from roster.load import RosterImport, import_roster
+from store import coverage, failures, queries
 from store.db import forget_store, open_store
-from store.records import FailureRow, ReportRow
+from store.records import FailureRow, MissingRow, ReportRow, UnmatchedName
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "mail"
+ROSTER = SAMPLES.parent / "roster.xlsx"
 DEMO_RECIPIENT = "szlgbjdjc@163.com"
 DEMO_SENDER = "intake@localhost"
 
@@ -41,6 +44,9 @@ class DemoResult:
     digest_paths: tuple[Path, ...]
     env: tuple[tuple[str, str], ...]  # the variables that point another `intake` command at the demo's data
     commands: tuple[tuple[str, ...], ...]  # `intake` arguments that show the demo's data, with env set
+    roster: RosterImport | None = None
+    missing: tuple[MissingRow, ...] = ()  # roster entries without a report in the digest day's month
+    unmatched: tuple[UnmatchedName, ...] = ()  # report names matched to no roster entry
 
 
 def demo_settings(base: Settings) -> Settings:
@@ -70,8 +76,10 @@ def _fresh_folder(folder: Path, keep: bool) -> None:
         raise SettingsError(f"INTAKE_DATA_DIR: cannot prepare {folder} for the demo: {exc.strerror or exc}") from None
 
 
-def run_demo(base: Settings, *, keep: bool = False, samples: Path = SAMPLES) -> DemoResult:
-    """Import every .eml in samples into the demo's store, then write the newest day's digest to its outbox.
+def run_demo(base: Settings, *, keep: bool = False, samples: Path = SAMPLES,
+             roster: Path | None = ROSTER) -> DemoResult:
+    """Load the roster (when there is one), import every .eml in samples into the demo's store, then write the
+    newest day's digest to its outbox.
 
     Raises DemoUnavailable without samples, SettingsError when the demo folder cannot be made, and the store's
     StoreError when its database cannot open.
@@ -83,23 +91,30 @@ def run_demo(base: Settings, *, keep: bool = False, samples: Path = SAMPLES) -> 
     forget_store(url)  # a store this process opened before is about to be replaced
     _fresh_folder(settings.data_dir, keep)
     factory = open_store(url)
+    loaded = import_roster(factory, roster, replace=True) if roster is not None and roster.is_file() else None
     paths = sorted(samples.glob("*.eml"))
     summary = import_paths(settings, factory, paths)
     with factory() as session:
         reports = tuple(queries.current_reports(session, tz=settings.tz))
         open_failures = tuple(failures.list_failures(session))
-    day = max(r.received_at.astimezone(settings.tz).date() for r in reports) if reports else None
+        day = max(r.received_at.astimezone(settings.tz).date() for r in reports) if reports else None
+        missing = tuple(coverage.missing(session, day.year, day.month, tz=settings.tz)) if day else ()
+        unmatched = tuple(coverage.unmatched(session))
     written = run_digest(settings, factory, day, mode="dry-run", out=None, force=True).paths if day else ()
     return DemoResult(settings=settings, mails=len(paths), counts=summary.counts.as_dict(), reports=reports,
                       failures=open_failures, digest_day=day, digest_paths=written, env=demo_env(base, settings),
-                      commands=follow_up(settings, open_failures))
+                      commands=follow_up(settings, open_failures, day if loaded else None), roster=loaded,
+                      missing=missing, unmatched=unmatched)
 
 
-def follow_up(settings: Settings, open_failures: tuple[FailureRow, ...]) -> tuple[tuple[str, ...], ...]:
+def follow_up(settings: Settings, open_failures: tuple[FailureRow, ...],
+              roster_month: date | None = None) -> tuple[tuple[str, ...], ...]:
     """The commands a new user runs next on the demo's data: its reports, its 待处理 items, one in detail, the
-    汇总表 and the status."""
+    roster's missing branches of the digest's month and its names to confirm, the 汇总表 and the status."""
     commands: list[tuple[str, ...]] = [("reports",), ("failures",)]
     if open_failures:
         commands.append(("failures", "show", str(open_failures[0].id)))
+    if roster_month is not None:
+        commands += [("roster", "missing", "--month", roster_month.strftime("%Y-%m")), ("roster", "unmatched")]
     commands += [("export", str(settings.data_dir / "汇总表.xlsx")), ("status", "--no-mailbox")]
     return tuple(commands)

@@ -352,11 +352,25 @@ def demo_lines(result: DemoResult, program: str) -> list[str]:
     lines += [report_line(row, tz) for row in result.reports]
     lines += ["", f"待处理 {len(result.failures)} 项："]
     lines += [failure_line(row, tz) for row in result.failures]
+    lines += demo_roster_lines(result)
     if result.digest_day is not None:
         written = "、".join(str(p) for p in result.digest_paths)
         lines += ["", f"{result.digest_day.isoformat()} 的日报（试运行，未发送）已写入：{written}"]
     lines += ["", f"示例数据在 {result.settings.data_dir}/，与正式数据分开。用下面的命令查看："]
     lines += ["  " + command_line(program, result.env, args) for args in result.commands]
+    return lines
+
+
+def demo_roster_lines(result: DemoResult) -> list[str]:
+    """The demo's roster: how many branches, who has not reported in the digest's month, the names to confirm."""
+    if result.roster is None:
+        return []
+    month = f"{result.digest_day.year}年{result.digest_day.month}月" if result.digest_day else "本月"
+    lines = ["", f"名册 {result.roster.rows} 个党组织（{result.roster.path.name}）：{month}尚未报送 "
+                 f"{len(result.missing)} 个，名称待确认 {len(result.unmatched)} 个"]
+    for u in result.unmatched:
+        maybe = f"，可能是「{u.candidates[0]}」" if u.candidates else ""
+        lines.append(f"  名称待确认：「{u.org_name}」{u.reports} 份{maybe}")
     return lines
 
 

@@ -1,4 +1,8 @@
-"""Ladder steps 3-5: duplicate attachments, duplicate forms, and new report versus new version of a report."""
+"""Ladder steps 3-5: duplicate attachments, duplicate forms, and new report versus new version of a report.
+
+"Same organisation" in step 5 is the roster identity when a roster is loaded (store.roster.match_entry: name,
+alias or sender address), else the same spelling of the name.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import hashlib
 import json
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,6 +20,7 @@ from store.blobs import put_blob
 from store.errors import NotFound, StoreError
 from store.models import AttachmentRow, Duplicate, Message, Report, ReportVersion, utcnow
 from store.records import AttachmentFields, AttachmentResult, FormResult
+from store.roster import match_entry
 from store.text import clean_text, match_key
 
 log = logging.getLogger(__name__)
@@ -120,22 +125,39 @@ def record_repeated_attachment(
     return [_record_duplicate_form(session, message_pk, attachment_pk, v) for v in versions]
 
 
-def _pick_report(session: Session, org_key: str, agenda: list[str], correction: bool) -> Report | None:
+def _reports_with(session: Session, where: ColumnElement[bool]) -> list[tuple[Report, list[str] | None]]:
+    """The reports matching where, each with its current version's agenda, most recently updated first."""
+    rows = session.execute(
+        select(Report, ReportVersion.agenda)
+        .join(ReportVersion, (ReportVersion.report_id == Report.id)
+              & (ReportVersion.version_no == Report.current_version))
+        .where(where)
+        .order_by(Report.updated_at.desc(), Report.id.desc())
+        .execution_options(populate_existing=True)
+    ).all()
+    return [(report, agenda) for report, agenda in rows]
+
+
+def _pick_report(
+    session: Session, org_key: str, entry_id: int | None, agenda: list[str], correction: bool
+) -> Report | None:
     """Ladder step 5: the report this form continues, or None for a new report (another activity).
 
+    Same organisation means the same roster entry when the form matched one (entry_id), whatever spelling each
+    form used, and also an unlinked report of the same spelling (org_key); without a match, the same spelling.
     A form without an organisation name continues nothing: two branches that both left 党组织名称 blank (and
     copied the notice's agenda) must not overwrite each other's report.
     """
     if not org_key:
         return None
-    candidates = session.execute(
-        select(Report, ReportVersion.agenda)
-        .join(ReportVersion, (ReportVersion.report_id == Report.id)
-              & (ReportVersion.version_no == Report.current_version))
-        .where(Report.org_key == org_key)
-        .order_by(Report.updated_at.desc(), Report.id.desc())
-        .execution_options(populate_existing=True)
-    ).all()
+    if entry_id is None:
+        candidates = _reports_with(session, Report.org_key == org_key)
+    else:  # two indexed reads: an OR of the two would scan every report
+        candidates = sorted(
+            _reports_with(session, Report.roster_entry_id == entry_id)
+            + _reports_with(session, (Report.org_key == org_key) & Report.roster_entry_id.is_(None)),
+            key=lambda row: (row[0].updated_at, row[0].id), reverse=True,
+        )
     if not candidates:
         return None
     for report, current_agenda in candidates:
@@ -150,15 +172,17 @@ def _insert_version(
     session: Session, message_pk: int, attachment_pk: int | None, form: FormValues, correction: bool,
     fingerprint: str,
 ) -> FormResult:
-    received_at = session.scalar(select(Message.received_at).where(Message.id == message_pk))
-    if received_at is None:
+    sent = session.execute(select(Message.received_at, Message.sender_address).where(Message.id == message_pk)).first()
+    if sent is None:
         raise NotFound(f"no message with pk {message_pk}")
+    received_at, sender_address = sent
     org_key = normalise_org(form.org_name)[:500]
     agenda = _normalise_agenda(form.agenda)
-    report = _pick_report(session, org_key, agenda, correction)
+    entry_id = match_entry(session, form.org_name, sender_address)
+    report = _pick_report(session, org_key, entry_id, agenda, correction)
     now = utcnow()
     if report is None:
-        report = Report(org_key=org_key, current_version=1, created_at=now, updated_at=now)
+        report = Report(org_key=org_key, roster_entry_id=entry_id, current_version=1, created_at=now, updated_at=now)
         session.add(report)
         session.flush()
         version_no, outcome = 1, FormOutcome.NEW_REPORT
@@ -166,6 +190,8 @@ def _insert_version(
         version_no, outcome = report.current_version + 1, FormOutcome.NEW_VERSION
         report.current_version = version_no
         report.updated_at = now
+        if entry_id is not None:
+            report.roster_entry_id = entry_id  # the report's entry, or (unlinked until now) the one this form names
     version = ReportVersion(
         report_id=report.id,
         version_no=version_no,

@@ -36,3 +36,15 @@ class StoreMisconfigured(StoreError):
     def __init__(self, message: str, setting: str = "url") -> None:
         super().__init__(message)
         self.setting = setting
+
+
+class RosterConflict(StoreError):
+    """A roster change that cannot go ahead as given; nothing was written.
+
+    problems: (index of the entry in the caller's list, or -1 when it concerns no one entry, what is wrong in
+    Chinese for staff), e.g. (3, "别名「财政局党支部」是另一个党组织「苏州市财政局离退休干部党支部」的名称").
+    """
+
+    def __init__(self, problems: list[tuple[int, str]] | tuple[tuple[int, str], ...]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("；".join(message for _, message in self.problems[:3]))

@@ -314,7 +314,8 @@ class RosterEntry(Base):
 
 
 class RosterAlias(Base):
-    """Another name one roster entry is written as (from the roster file, or confirmed by staff)."""
+    """Another name one roster entry is written as: from the roster file (confirmed_by empty), or confirmed by
+    staff (confirmed_by names who), which a new roster file does not take away."""
 
     __tablename__ = "roster_aliases"
     __table_args__ = (UniqueConstraint("alias_key", name="uq_roster_aliases_alias_key"),)
@@ -323,6 +324,7 @@ class RosterAlias(Base):
     entry_id: Mapped[int] = mapped_column(ForeignKey("roster_entries.id"))
     alias: Mapped[str] = mapped_column(Text)
     alias_key: Mapped[str] = mapped_column(String(500))
+    confirmed_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class RosterEmail(Base):

@@ -302,8 +302,13 @@ def _current_as_of(session: Session, end: datetime, tz: ZoneInfo) -> list[Report
     return list(latest.values())
 
 
-def digest_facts(session: Session, day: date, tz: ZoneInfo) -> DigestFacts:
-    """Everything the digest for one local calendar day (by received time) says, read in one go."""
+def digest_facts(
+    session: Session, day: date, tz: ZoneInfo, season_months: tuple[int, int] = (4, 11)
+) -> DigestFacts:
+    """Everything the digest for one local calendar day (by received time) says, read in one go; season_months
+    (first and last month of the reporting season) bound the roster's part (store.coverage.roster_facts)."""
+    from store.coverage import roster_facts  # store.coverage reads this module's lateness rule
+
     start, end = day_bounds(day, tz)
     # A report is new on the day its mail arrived, or, when a reparse turned an earlier failed attachment into
     # it, on the day of that reparse: otherwise staff would never hear of it.
@@ -351,6 +356,7 @@ def digest_facts(session: Session, day: date, tz: ZoneInfo) -> DigestFacts:
         receipts=tuple((status, int(n)) for status, n in session.execute(
             select(Receipt.status, func.count(Receipt.id)).where(Receipt.queued_at >= start, Receipt.queued_at < end)
             .group_by(Receipt.status).order_by(Receipt.status)).all()),
+        roster=roster_facts(session, day, season_months, tz),
     )
 
 

@@ -225,6 +225,7 @@ class DigestFacts:
     all_current_reports: tuple[ReportRow, ...] = field(default_factory=tuple)  # for the 汇总表
     auto_resolved: tuple[FailureRow, ...] = ()  # closed that day by a later valid report (resolved_by auto)
     receipts: tuple[tuple[str, int], ...] = ()  # (status, count) of the 回执 queued that day
+    roster: RosterFacts | None = None  # None when no roster is loaded
 
 
 @dataclass(frozen=True)
@@ -265,3 +266,112 @@ class ReceiptFacts:
     forms: tuple[ReceiptForm, ...]
     repeats: tuple[tuple[str, datetime], ...]  # (organisation, first received) of each form it repeats
     failures: tuple[tuple[str, str], ...]  # (failure kind, file name) still open
+
+
+# ---- the roster (名册) ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RosterEntryIn:
+    """One roster row as the store takes it. A field left None was not in the file: an update keeps what is
+    stored for it (a file without a 邮箱 column does not wipe the addresses)."""
+
+    name: str
+    group: str | None = None  # 所属单位 / 区县 / 系统
+    contact_person: str | None = None
+    contact_phone: str | None = None
+    emails: tuple[str, ...] | None = None
+    aliases: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class RosterEntryRow:
+    """One roster entry as it is listed: its names, grouping, contact and the sender addresses listed for it."""
+
+    id: int
+    name: str
+    group: str
+    contact_person: str
+    contact_phone: str
+    aliases: tuple[str, ...]
+    emails: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RosterChange:
+    """What importing a roster did: entries added, updated (by name) and removed (--replace only), reports whose
+    roster entry changed, and staff-confirmed aliases the file took over or made pointless (alias, entry name)."""
+
+    added: int
+    updated: int
+    removed: int
+    relinked: int
+    dropped_aliases: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class AliasResult:
+    """An alias recorded (or found already there) for an entry, and how many reports now point at the entry."""
+
+    entry_id: int
+    entry_name: str
+    alias: str
+    created: bool
+    relinked: int
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """One entry's reports per month of the season (YYYY-MM, n) and how many of those were late."""
+
+    entry_id: int
+    name: str
+    group: str
+    months: tuple[tuple[str, int], ...]
+    late: int
+    late_months: tuple[tuple[str, int], ...] = ()  # (YYYY-MM, late reports) where any
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.months)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Every roster entry (ordered by group, then name) against the months of one year's season."""
+
+    year: int
+    months: tuple[str, ...]  # YYYY-MM, the season's months up to the day it was read for
+    rows: tuple[CoverageRow, ...]
+
+
+@dataclass(frozen=True)
+class MissingRow:
+    """A roster entry with no report for a month, with whom to call."""
+
+    entry_id: int
+    name: str
+    group: str
+    contact_person: str
+    contact_phone: str
+
+
+@dataclass(frozen=True)
+class UnmatchedName:
+    """A report organisation name matched to no roster entry: how many reports, and the entries it resembles
+    (best first; shown to staff, never applied)."""
+
+    org_name: str
+    reports: int
+    candidates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RosterFacts:
+    """What the digest says about the roster for one day: the month's missing entries (when the month is in the
+    season), the names still to confirm, and the season's coverage for the 汇总表's 报送情况 sheet."""
+
+    month: str  # YYYY-MM of the digest day
+    in_season: bool
+    entries: int
+    missing: tuple[MissingRow, ...]
+    unmatched: tuple[UnmatchedName, ...]
+    coverage: Coverage

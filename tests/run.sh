@@ -59,8 +59,8 @@ if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
   | grep -v '^WARNING: Location' || true
 
 echo "== ruff"
-.venv/bin/ruff check core ingest parsers store digest mailout service receipts scheduler.py cli.py tests bench samples docs
+.venv/bin/ruff check core ingest parsers store digest mailout service receipts roster scheduler.py cli.py tests bench samples docs
 echo "== mypy"
-.venv/bin/mypy core ingest parsers store digest mailout service receipts scheduler.py cli.py tests bench samples docs
+.venv/bin/mypy core ingest parsers store digest mailout service receipts roster scheduler.py cli.py tests bench samples docs
 echo "== pytest"
 exec .venv/bin/pytest "$@"

@@ -3,6 +3,7 @@ prints at the end work exactly as printed and show the demo's reports and 待处
 
 from __future__ import annotations
 
+import json
 import shlex
 import subprocess
 import sys
@@ -70,6 +71,38 @@ def test_run_demo_in_the_library_returns_what_it_found_and_the_follow_up_command
     assert len(again.reports) == 6 and again.counts["skipped"] == 0
 
 
+def test_demo_loads_the_sample_roster_so_its_digest_shows_who_has_not_reported_and_names_to_confirm(
+    data_dir: Path,
+) -> None:
+    result = run_demo(Settings(data_dir=data_dir))
+    assert result.roster is not None and result.roster.rows == 9
+    # 01 and its correction 05 (中共 in the roster), 02 (an alias), 03 (市 for 苏州市), 04 (the sender's address)
+    # and 09 (the same name) are matched; 12 writes 狮山街道 in a way no rule matches.
+    assert result.roster.change.relinked == 0  # loaded before the mail: every report linked as it was recorded
+    assert [(u.org_name, u.reports, u.candidates[:1]) for u in result.unmatched] == [
+        ("高新区狮山街道老干部党支部", 1, ("苏州高新区狮山街道离退休干部党支部",))]
+    assert len(result.missing) == 9  # November: only the unconfirmed 狮山 report arrived
+    html = next(p for p in result.digest_paths if p.suffix == ".html").read_text(encoding="utf-8")
+    assert "本月尚未报送（2020年11月，9 个）" in html and "名称待确认（1 个）" in html
+    assert "可能是：苏州高新区狮山街道离退休干部党支部" in html
+    output = CliRunner().invoke(main, ["roster", "coverage", "--json"],
+                                env={"INTAKE_DATA_DIR": str(result.settings.data_dir)}).output
+    months = {row["name"]: sum(row["months"].values()) for row in json.loads(output)}
+    assert months == {"吴中区长桥街道老干部党支部": 0, "吴江区松陵街道离退休干部党支部": 1,
+                      "中共苏州市姑苏区委老干部局机关离退休干部党支部": 1, "中共苏州市财政局离退休干部党支部": 1,
+                      "市教育局离退休干部第二党支部": 1, "苏州市民政局离退休干部党支部": 0,
+                      "苏州市水利局（水务局）离退休干部党支部": 1, "相城区元和街道离退休干部党支部": 0,
+                      "苏州高新区狮山街道离退休干部党支部": 0}
+
+
+def test_demo_prints_its_roster_and_the_names_to_confirm(data_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["demo"], env={"INTAKE_DATA_DIR": str(data_dir)})
+    assert result.exit_code == 0, result.output
+    assert "名册 9 个党组织（roster.xlsx）：2020年11月尚未报送 9 个，名称待确认 1 个" in result.output
+    assert ("名称待确认：「高新区狮山街道老干部党支部」1 份，可能是「苏州高新区狮山街道离退休干部党支部」"
+            in result.output)
+
+
 def test_demo_without_its_sample_mailbox_is_one_line_and_exit_1(data_dir: Path, tmp_path: Path) -> None:
     from service.demo import DemoUnavailable
 
@@ -95,7 +128,8 @@ def test_the_commands_the_demo_prints_work_as_printed_and_show_its_data(tmp_path
     assert demo.returncode == 0, demo.stdout + demo.stderr
     commands = printed_commands(demo.stdout)
     assert [c.split(f"{INTAKE} ", 1)[1] for c in commands] == [
-        "reports", "failures", "failures show 1", "export 'var/demo/汇总表.xlsx'", "status --no-mailbox"]
+        "reports", "failures", "failures show 1", "roster missing --month 2020-11", "roster unmatched",
+        "export 'var/demo/汇总表.xlsx'", "status --no-mailbox"]
     outputs = {}
     for command in commands:
         done = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True,
@@ -105,6 +139,8 @@ def test_the_commands_the_demo_prints_work_as_printed_and_show_its_data(tmp_path
     assert "苏州市财政局离退休干部党支部" in outputs["reports"] and "共 6 份情况表" in outputs["reports"]
     assert "共 2 项待处理" in outputs["failures"]
     assert outputs["failures show 1"].startswith("待处理事项 1（待处理）")
+    assert "2020年11月尚未报送 9 个党组织" in outputs["roster missing --month 2020-11"]
+    assert "可能是：苏州高新区狮山街道离退休干部党支部" in outputs["roster unmatched"]
     assert (tmp_path / "var" / "demo" / "汇总表.xlsx").is_file()
     assert "待处理：2 项" in outputs["status --no-mailbox"]
     assert not (tmp_path / "var" / "outbox").exists()

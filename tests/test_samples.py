@@ -75,14 +75,16 @@ def form_cells(data: bytes) -> list[list[str]]:
     return [[cell.text for cell in row.cells] for row in docx.Document(io.BytesIO(data)).tables[0].rows]
 
 
-def test_make_samples_regenerates_the_committed_mail_byte_for_byte(tmp_path: Path) -> None:
+def test_make_samples_regenerates_the_committed_mail_and_roster_byte_for_byte(tmp_path: Path) -> None:
+    roster = tmp_path.parent / f"{tmp_path.name}-roster.xlsx"
     run = subprocess.run(
-        [sys.executable, str(SAMPLES / "make_samples.py"), "--out", str(tmp_path)],
+        [sys.executable, str(SAMPLES / "make_samples.py"), "--out", str(tmp_path), "--roster", str(roster)],
         capture_output=True,
         text=True,
         check=False,
     )
     assert run.returncode == 0, run.stderr
+    assert roster.read_bytes() == (SAMPLES / "roster.xlsx").read_bytes(), "rerun of make_samples.py: roster differs"
     fresh = sorted(p.name for p in tmp_path.iterdir())
     assert fresh == sorted(p.name for p in MAIL.glob("*.eml")) == sorted(EXPECTED)
     changed = [name for name in fresh if (tmp_path / name).read_bytes() != (MAIL / name).read_bytes()]
@@ -228,3 +230,14 @@ def test_zip_member_names_are_gbk_without_the_utf8_flag_and_hold_the_form() -> N
     cells = form_cells(archive.read(infos[0]))
     assert (cells[0][1], cells[0][3]) == ("高新区狮山街道老干部党支部", "35")
     assert jpeg_size(archive.read(infos[1])) == (128, 96)
+
+
+def test_the_sample_roster_reads_as_nine_branches_in_six_groups_without_a_bad_row() -> None:
+    from roster.importfile import read_roster
+
+    read = read_roster(SAMPLES / "roster.xlsx")
+    assert read.problems == () and len(read.entries) == 9
+    assert [number for number, _ in read.entries] == list(range(3, 12))  # below a title row and the header
+    assert {entry.group for _, entry in read.entries} == {"市级机关", "姑苏区", "吴江区", "吴中区", "高新区", "相城区"}
+    shuili = next(entry for _, entry in read.entries if "水利局" in entry.name)
+    assert (shuili.contact_phone, shuili.emails) == ("13862097315", ("13862097315@139.com",))  # a number cell

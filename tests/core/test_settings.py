@@ -24,6 +24,10 @@ from core.settings import SettingsError, load_settings
         ("INTAKE_DIGEST_TO", "office@szlgb.cn,oops"),
         ("INTAKE_DIGEST_FROM", "bad"),
         ("INTAKE_IMAP_CA_FILE", "/no/such/ca.pem"),
+        ("INTAKE_SEASON", "11-04"),
+        ("INTAKE_SEASON", "04-13"),
+        ("INTAKE_SEASON", "April-November"),
+        ("INTAKE_SEASON", "04"),
     ],
 )
 def test_an_unusable_value_is_refused_naming_its_variable(tmp_path: Path, variable: str, value: str) -> None:
@@ -62,3 +66,10 @@ def test_receipt_settings_are_read_and_checked() -> None:
                             ("INTAKE_RECEIPT_DAILY_LIMIT", "many")):
         with pytest.raises(SettingsError, match=variable):
             load_settings(environ={variable: value})
+
+
+def test_season_is_the_notices_april_to_november_unless_set_as_mm_mm() -> None:
+    assert load_settings(environ={}).season_months == (4, 11)
+    settings = load_settings(environ={"INTAKE_SEASON": " 5-10 "})
+    assert (settings.season, settings.season_months) == ("05-10", (5, 10))
+    assert settings.masked()["season"] == "05-10"
