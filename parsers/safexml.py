@@ -112,6 +112,11 @@ class _Drain:
         if root.tag in self.containers:
             yield from self._hand_on(root, final)
             return
+        if final and not self.drop:  # a whole tree: every container is complete
+            for child in root:
+                if child.tag in self.containers:
+                    yield from self._hand_on(child, True)
+            return
         child = next(iter(root), None)
         while child is not None:
             following = child.getnext()
@@ -128,14 +133,9 @@ class _Drain:
     def _hand_on(self, container: etree._Element, complete: bool) -> Iterator[Batch]:
         """The container's children known to be complete: all of them once the container is, else all but the last
         (which may still be growing)."""
-        kids: list[etree._Element] = []
-        kid = next(iter(container), None)
-        while kid is not None:
-            following = kid.getnext()
-            if following is None and not complete:
-                break
-            kids.append(kid)
-            kid = following
+        kids: list[etree._Element] = list(container)
+        if not complete and kids:
+            kids.pop()
         if not kids:
             return
         yield container, kids

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from docx.oxml.ns import qn
 from lxml import etree
 
-from parsers.fields import inline_pairs, label_of
+from parsers.labels import inline_pairs, label_of
 from parsers.layout import Block, Cell, TableBlock, TextBlock, pad
 from parsers.limits import Deadline, LimitExceeded, check_zip, read_member
 from parsers.safexml import parse_xml, part_children
@@ -217,6 +217,7 @@ class _Walker:
                     text = "" if _inside_placeholder(tc, tbl) else self.cell_text(tc, nested)
                 _place(row, origins, span, vmerge, text)
             self.end_row(rows, row, after)
+        self.counted(0, _grid_chars(rows))
         return [TableBlock(pad(rows)), *nested]
 
     def end_row(self, rows: list[list[Cell]], row: list[Cell], after: int) -> None:
@@ -224,7 +225,6 @@ class _Walker:
         self.cells += len(row)
         if self.cells > _MAX_CELLS:
             raise LimitExceeded(f"document tables have more than {_MAX_CELLS} cells")
-        self.counted(0, sum(len(cell.text) for cell in _unique(row)))
         rows.append(row)
         if len(rows) % 256 == 0:
             self.deadline.check()
@@ -280,6 +280,7 @@ class _Walker:
             _place(row, origins, span, vmerge, "\n".join(lines[1:]))
         if row is not None:
             self.end_row(rows, row, after)
+        self.counted(0, _grid_chars(rows))
         return TableBlock(pad(rows))
 
     def cell_text(self, tc: etree._Element, nested: list[Block]) -> str:
@@ -292,6 +293,11 @@ class _Walker:
             else:
                 lines.extend("\t".join(c.text for c in _unique(row)) for row in block.rows)
         return "\n".join(lines)
+
+
+def _grid_chars(rows: list[list[Cell]]) -> int:
+    """Characters in a table's cells (a merged cell counted at every position: an upper bound)."""
+    return sum(len(cell.text) for row in rows for cell in row)
 
 
 def _showing_placeholder(sdt: etree._Element) -> bool:
