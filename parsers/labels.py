@@ -257,7 +257,7 @@ def inline_labels(text: str) -> tuple[InlineLabel, ...]:
     found: list[InlineLabel] = []
     current = marks[0]
     for mark in [*marks[1:], None]:
-        if mark is not None and not _ends(current.match.field, mark):
+        if mark is not None and not _ends(current.match, mark):
             continue
         end = mark.start if mark is not None else len(nfkc)
         if current.match.field is not None:
@@ -268,12 +268,13 @@ def inline_labels(text: str) -> tuple[InlineLabel, ...]:
     return tuple(found)
 
 
-def _ends(fld: Field | None, mark: _Found) -> bool:
+def _ends(current: LabelMatch, mark: _Found) -> bool:
     """Whether a label-like word ends the value of the field before it: a label of another field always, inside
     议程 and 简介 only a real label (theirs often hold 「主要内容：」), and a word merely typed with a colon only inside
-    a name (党组织名称, 联系人); the same field again (「手机：… 座机：…」) goes on with its value."""
-    match = mark.match
-    if match.field is not None and match.field == fld:
+    a name (党组织名称, 联系人); the same field again (「手机：… 座机：…」) goes on with its value, unless one of the
+    two is a near miss."""
+    match, fld = mark.match, current.field
+    if match.field is not None and match.field == fld and match.exact == current.exact:
         return False
     if match is _GENERIC:
         return fld in _CUT_BY_ANY_WORD
@@ -294,13 +295,16 @@ def _inline_marks(nfkc: str) -> list[_Found]:
     for m in _CANDIDATE.finditer(nfkc):
         if any(mark.start < m.end() and m.start() < mark.end for mark in marks):
             continue
-        word = m.group(1)
-        start = m.start(1) + _glued_label(word)
-        match = classify(nfkc[start : m.start(1) + len(word)])
+        word, start = m.group(1), m.start(1)
+        match = classify(word)
+        if match is None and (glued := _glued_label(word)):  # 「王芳经办人：」: the label is the end of the word
+            start += glued
+            word = word[glued:]
+            match = classify(word)
         if match is None and start > 0:
             match = _GENERIC
         if match is not None:
-            marks.append(_Found(start, m.end(), match, nfkc[start : m.start(1) + len(word)]))
+            marks.append(_Found(start, m.end(), match, word))
     marks.sort(key=lambda mark: mark.start)
     return marks
 
@@ -408,7 +412,9 @@ def label_inside(fld: Field, value: str) -> tuple[str, str] | None:
                      if mark.start > 0 and mark.match.field != fld)
     if not found:
         return None
-    start, word = min(found)
+    start, word = min(found, key=lambda item: (item[0], -len(item[1])))
+    if len(value) == len(nfkc):
+        word = value[start : start + len(word)]
     return text_slice(value, nfkc, 0, start), word.strip()
 
 
@@ -417,8 +423,9 @@ def line_label(value: str) -> str | None:
     if not _HAS_COLON(value):
         return None
     for line in value.splitlines():
-        nfkc = unicodedata.normalize("NFKC", line).strip()
+        typed = line.strip()
+        nfkc = unicodedata.normalize("NFKC", typed)
         match = INLINE_LABEL.match(nfkc)
         if match is not None and LABELS.get(_SPACE.sub("", match.group(1))) is not None:
-            return match.group(0)
+            return (typed if len(typed) == len(nfkc) else nfkc)[: match.end()]
     return None

@@ -164,7 +164,8 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[Event]:
             r += 1
             continue
         continuing = None
-        if True not in marked:
+        labelled = marked.count(True)
+        if labelled == 0 or (labelled == 1 and marks[marked.index(True)][0] is None):
             yield from _row_heading(rows, r, cells, consumed)
         for index, (col, cell) in enumerate(cells):
             if cell in consumed:

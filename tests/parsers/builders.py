@@ -227,3 +227,24 @@ def xlsx_with_sheet_rows(rows: bytes | Iterable[bytes], before_rows: bytes = b""
                 fh.write(piece)
             fh.write(b"</sheetData>" + tail)
     return out.getvalue()
+
+
+def xlsx_from_rows(rows: Sequence[Sequence[object]], merges: Sequence[str] = (), title: str = "情况表") -> bytes:
+    """A one-sheet workbook holding the rows from A1 down, with the given ranges merged (openpyxl)."""
+    workbook = openpyxl.Workbook()
+    ws = workbook.active
+    assert ws is not None
+    ws.title = title
+    for row in rows:
+        ws.append(list(row))
+    for ref in merges:
+        ws.merge_cells(ref)
+    return xlsx_bytes(workbook)
+
+
+def docx_from_lines(lines: Sequence[str]) -> bytes:
+    """A .docx of plain paragraphs, one a line (the form typed as text, no table)."""
+    document = docx.Document()
+    for line in lines:
+        document.add_paragraph(line)
+    return docx_bytes(document)
