@@ -291,6 +291,7 @@ def split_items(text: str) -> list[str]:
 
 _ORG_END = r"(?:党支部|党总支|总支部|党委|党组|委员会|党小组|支部)"
 _ORG_LAST = frozenset("部支委组会")
+_ORG_CHAR = re.compile("[部支委组会]").search
 """The last characters of those endings (a quick test before the regex)."""
 _QUOTES = r"[“”\"'‘’「」『』《》〈〉]*"
 _TITLE = re.compile(
@@ -307,7 +308,7 @@ _HEADING = re.compile(
 
 def title_org(line: str) -> str | None:
     """The organisation a form's title line names, or None (「“助力火红年代”主题党日活动情况表」 names none)."""
-    if "情况" not in line:
+    if "情况" not in line or _ORG_CHAR(line) is None:
         return None
     compact = _SPACE.sub("", unicodedata.normalize("NFKC", line))
     match = _TITLE.match(compact) if compact.endswith("表") else None

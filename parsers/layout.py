@@ -152,26 +152,28 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[Event]:
         deadline.check()
         cells = _distinct(rows[r])
         marks = _marks(cells)
-        header = _header_fields(cells, marks)
+        marked = [m[2] for m in marks]
+        labelled = marked.count(True)
+        header = _header_fields(cells, marks) if labelled >= MIN_LABELS else None
         if header is not None:
             if r > 0:
                 _add_parent_labels(rows[r - 1], rows[r], header)
             r = yield from _list_events(rows, r, header, deadline)
             continue
-        marked = [m.marked for m in marks]
-        if continuing is not None and True not in marked:
+        if continuing is not None and not labelled:
             yield from _continuation(cells, continuing, consumed)
             r += 1
             continue
         continuing = None
-        labelled = marked.count(True)
         if labelled == 0 or (labelled == 1 and marks[marked.index(True)][0] is None):
             yield from _row_heading(rows, r, cells, consumed)
         for index, (col, cell) in enumerate(cells):
             if cell in consumed:
                 continue
-            fld, weak = marks[index][:2]
+            mark = marks[index]
+            fld = mark[0]
             if fld is not None:
+                weak = mark[1]
                 between = _value_cells(cells, marked, index)
                 if cell in label_keys:
                     fresh = [c for c in between if c not in consumed]
