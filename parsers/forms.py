@@ -125,12 +125,17 @@ def _values(raw: RawForm, fld: Field, warnings: list[str]) -> list[str]:
     near = [(label, values) for label, values in raw.near.get(fld, {}).values() if any(v.strip() for v in values)]
     if len(near) == 1:
         label, values = near[0]
-        warnings.append(f"{FIELD_NAMES[fld]}取自「{label.strip()}」一栏，请核对")
+        warnings.append(f"{FIELD_NAMES[fld]}取自「{_as_typed(label)}」一栏，请核对")
         return values
     if near:
-        labels = "、".join(f"「{label.strip()}」" for label, _ in near)
+        labels = "、".join(f"「{_as_typed(label)}」" for label, _ in near)
         warnings.append(f"{FIELD_NAMES[fld]}未读取：表中有几栏像是{FIELD_NAMES[fld]}（{labels}），请核对")
     return own
+
+
+def _as_typed(label: str) -> str:
+    """A label as a warning quotes it: without the white space and colons around it."""
+    return label.strip().rstrip(":：∶﹕").strip()
 
 
 def _single(raw: RawForm, fld: Field, warnings: list[str]) -> str:

@@ -359,7 +359,10 @@ def is_other_label(text: str) -> bool:
     if _OTHER_START.match(nfkc):
         return True
     lead = _CANDIDATE.match(nfkc)
-    return lead is not None and (found := classify(lead.group(1))) is not None and found.field is None
+    if lead is None or len(lead.group(1)) < MIN_FUZZY:  # 「时间：…」, 「地点：…」 lines are often part of a summary
+        return False
+    found = classify(lead.group(1))
+    return found is not None and found.field is None
 
 
 _NOTE = re.compile(r"^\s*(?:注|备注|说明|附注|填表说明)\s*[:：]")

@@ -287,13 +287,14 @@ def _text_events(lines: list[str], block_key: int, deadline: Deadline) -> Iterat
             current = None
             continue
         mark = _mark(line)
-        if mark.field is not None:
+        within = current[0] if current is not None and current[0] in MULTI_LINE and not current[2] else None
+        if mark.field is not None and not (mark.weak and mark.field is within):  # 「活动开展情况」 inside 简介: a line
             current = (mark.field, (block_key, n), mark.weak, line)
             current_has_value = False
             yield Event(mark.field, "", current[1], weak=mark.weak, label=line)
             continue
         found = inline_labels(line)
-        if found:
+        if found and not all(not label.exact and label.field is within for label in found):
             for i, label in enumerate(found):
                 current = (label.field, (block_key, n, i), not label.exact, label.label)
                 current_has_value = bool(label.value.strip())

@@ -117,6 +117,27 @@ def test_a_near_miss_label_of_our_field_is_read_only_as_a_fallback_and_named(lay
     assert form.warnings == ("简介取自「活动开展情况」一栏，请核对",)
 
 
+def test_a_near_miss_line_inside_the_summary_is_part_of_it_and_one_after_the_agenda_starts_the_summary() -> None:
+    head = [f"党组织名称：{ORG}", "人数：25人", "议程：1. 重温入党誓词"]
+    tail = ["联系人：王芳", "联系方式：0512-65221234"]
+    inside = only("word text", [], above=[*head, "简介：", SUMMARY, "活动开展情况", "大家认真学习。", *tail])
+    assert inside.summary == f"{SUMMARY}\n活动开展情况\n大家认真学习。"
+    assert inside.warnings == ()
+    after = only("word text", [], above=[*head, "活动开展情况：", SUMMARY, *tail])
+    assert_exact(after)
+    assert after.warnings == ("简介取自「活动开展情况」一栏，请核对",)
+
+
+@pytest.mark.parametrize("layout", ["word table", "excel"])
+def test_time_and_place_lines_under_the_summary_stay_in_it(layout: str) -> None:
+    rows = form_rows()
+    rows.insert(3, ["", "时间：4月28日上午"])
+    rows.insert(4, ["", "地点：苏州革命博物馆"])
+    form = only(layout, rows)
+    assert form.summary == f"{SUMMARY}\n时间：4月28日上午\n地点：苏州革命博物馆"
+    assert form.warnings == ()
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_a_near_miss_beside_the_real_label_is_not_read_and_ends_the_value(layout: str) -> None:
     rows = form_rows()
