@@ -131,26 +131,8 @@ def parse_phone(text: str) -> tuple[str, str | None]:
     found: list[str] = []
     extensions: list[str] = []
     for piece in _PHONE_PIECES.split(raw):
-        if not _DIGIT.search(piece):
-            continue
-        number = _phone_digits(piece)
-        if number is None and " " in piece.strip():
-            for sub in piece.split():
-                sub_number = _phone_digits(sub)
-                if sub_number is not None:
-                    found.append(sub_number)
-                elif _DIGIT_RUN.search(sub):
-                    return "", f"联系方式无法识别：{text.strip()}"
-            continue
-        if number is None and (extension := _EXTENSION.match(piece.strip())) is not None:
-            number = _phone_digits(extension["number"])
-            if number is not None:
-                found.append(number)
-                extensions.append(extension["ext"])
-                continue
-        if number is None:
+        if _DIGIT.search(piece) and not _read_piece(piece, found, extensions):
             return "", f"联系方式无法识别：{text.strip()}"
-        found.append(number)
     if not found:
         return "", f"联系方式无法识别：{text.strip()}"
     if len(found) > 1:
@@ -158,6 +140,28 @@ def parse_phone(text: str) -> tuple[str, str | None]:
     if extensions:
         return found[0], f"联系方式含分机号{extensions[0]}，未计入：{text.strip()}"
     return found[0], None
+
+
+def _read_piece(piece: str, found: list[str], extensions: list[str]) -> bool:
+    """Add the number(s) of one piece of a phone text (and its extension); False when it holds an unreadable one."""
+    number = _phone_digits(piece)
+    if number is not None:
+        found.append(number)
+        return True
+    if " " in piece.strip():
+        for sub in piece.split():
+            sub_number = _phone_digits(sub)
+            if sub_number is not None:
+                found.append(sub_number)
+            elif _DIGIT_RUN.search(sub):
+                return False
+        return True
+    extension = _EXTENSION.match(piece.strip())
+    if extension is not None and (number := _phone_digits(extension["number"])) is not None:
+        found.append(number)
+        extensions.append(extension["ext"])
+        return True
+    return False
 
 
 # Activity date ---------------------------------------------------------------------------------------------

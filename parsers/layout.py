@@ -165,7 +165,7 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[Event]:
             r += 1
             continue
         continuing = None
-        if labelled == 0 or (labelled == 1 and marks[marked.index(True)][0] is None):
+        if _may_be_heading(marks, marked, labelled):
             yield from _row_heading(rows, r, cells, consumed)
         for index, (col, cell) in enumerate(cells):
             if cell in consumed:
@@ -175,30 +175,48 @@ def _table_events(table: TableBlock, deadline: Deadline) -> Iterator[Event]:
             if fld is not None:
                 weak = mark[1]
                 between = _value_cells(cells, marked, index)
-                if cell in label_keys:
-                    fresh = [c for c in between if c not in consumed]
-                    consumed.update(fresh)
-                    if fresh:
-                        yield Event(fld, _joined(fresh), id(cell), False, weak, cell.text)
+                if cell in label_keys:  # a label merged down over rows: each row's cells add to its value
+                    yield from _more_values(fld, weak, cell, between, consumed)
                     continue
                 label_keys.add(cell)
-                from_below = False
-                if not between and r + 1 < len(rows):
-                    below = rows[r + 1][col]
-                    if below is not cell and not _mark(below.text).marked:
-                        between, from_below = [below], True
-                fresh = [c for c in between if c not in consumed]
+                below = None if between else _value_below(rows, r, col, cell)
+                fresh = [c for c in (between if below is None else [below]) if c not in consumed]
                 consumed.update(fresh)
-                if fld in MULTI_LINE and fresh and not from_below and not weak:
+                if fld in MULTI_LINE and fresh and below is None and not weak:
                     continuing = (fld, id(cell), col)
                 yield Event(fld, _joined(fresh), id(cell), False, weak, cell.text)
-                continue
-            if not marked[index] or is_note(cell.text):
-                continue
-            for n, found in enumerate(inline_labels(cell.text)):
-                consumed.add(cell)
-                yield Event(found.field, found.value, (id(cell), n), weak=not found.exact, label=found.label)
+            elif marked[index]:
+                yield from _inline_events(cell, consumed)
         r += 1
+
+
+def _more_values(fld: Field, weak: bool, label: Cell, between: list[Cell], consumed: set[Cell]) -> Iterator[Event]:
+    fresh = [c for c in between if c not in consumed]
+    consumed.update(fresh)
+    if fresh:
+        yield Event(fld, _joined(fresh), id(label), False, weak, label.text)
+
+
+def _value_below(rows: list[list[Cell]], r: int, col: int, cell: Cell) -> Cell | None:
+    """The cell under a label with nothing right of it, when that cell is no label: the label's value."""
+    if r + 1 >= len(rows):
+        return None
+    below = rows[r + 1][col]
+    return below if below is not cell and not _mark(below.text).marked else None
+
+
+def _inline_events(cell: Cell, consumed: set[Cell]) -> Iterator[Event]:
+    """「党组织名称：XX党支部」 typed in one cell (a footnote line 注：… is none of the form's)."""
+    if is_note(cell.text):
+        return
+    for n, found in enumerate(inline_labels(cell.text)):
+        consumed.add(cell)
+        yield Event(found.field, found.value, (id(cell), n), weak=not found.exact, label=found.label)
+
+
+def _may_be_heading(marks: list[_Mark], marked: list[bool], labelled: int) -> bool:
+    """A row with no label of ours may be a title or a heading (「填报单位：…」 is marked, as a label not ours)."""
+    return labelled == 0 or (labelled == 1 and marks[marked.index(True)][0] is None)
 
 
 def _row_heading(rows: list[list[Cell]], r: int, cells: list[tuple[int, Cell]], consumed: set[Cell]) -> Iterator[Event]:

@@ -159,9 +159,6 @@ class _LazyFormats:
 
 def _parse_styles(zf: zipfile.ZipFile, name: str, deadline: Deadline) -> _Formats:
     """Read numFmts and cellXfs from a styles part, streamed (a styles part bloated by copy-paste can be big)."""
-    dates: set[int] = set()
-    durations: set[int] = set()
-    times: set[int] = set()
     custom: dict[int, str] = {}
     xf_formats: list[int] = []
     for container, children in part_children(zf, name, _STYLE_CONTAINERS, deadline):
@@ -171,12 +168,22 @@ def _parse_styles(zf: zipfile.ZipFile, name: str, deadline: Deadline) -> _Format
                     with contextlib.suppress(ValueError):
                         custom[int(fmt.get("numFmtId", "-1"))] = fmt.get("formatCode", "")
         else:
-            for xf in children:
-                if xf.tag == _XF:
-                    try:
-                        xf_formats.append(int(xf.get("numFmtId", "0")))
-                    except ValueError:
-                        xf_formats.append(-1)
+            xf_formats.extend(_int_or(xf.get("numFmtId", "0"), -1) for xf in children if xf.tag == _XF)
+    return _date_formats(custom, xf_formats)
+
+
+def _int_or(text: str, default: int) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return default
+
+
+def _date_formats(custom: dict[int, str], xf_formats: list[int]) -> _Formats:
+    """Which cell formats (by index into cellXfs) show dates, durations and times of day."""
+    dates: set[int] = set()
+    durations: set[int] = set()
+    times: set[int] = set()
     for index, fmt_id in enumerate(xf_formats):
         if fmt_id < 0:
             continue
@@ -310,6 +317,20 @@ def _merges(children: list[etree._Element], merges: list[tuple[int, int, int, in
         merges.append((min(r0, r1) - 1, min(c0, c1) - 1, max(r0, r1) - 1, max(c0, c1) - 1))
 
 
+def _numeric(number: int | float, style: int, formats: _LazyFormats, epoch: datetime) -> object:
+    """A number cell's value: a date, a duration or a time of day when its format shows one, else the number."""
+    dates, durations, times = formats.get()
+    if style not in dates:
+        return number
+    try:
+        moment = from_excel(number, epoch, timedelta=style in durations)
+    except (OverflowError, ValueError):
+        return "#VALUE!"
+    if style in times and isinstance(moment, datetime):
+        return moment.time()
+    return moment
+
+
 def _value(c: etree._Element, strings: list[str], formats: _LazyFormats, epoch: datetime) -> object:
     kind = c.get("t", "n")
     if kind == "inlineStr":
@@ -325,18 +346,7 @@ def _value(c: etree._Element, strings: list[str], formats: _LazyFormats, epoch: 
     if not text:
         return None
     if kind == "n":
-        number = _number(text)
-        style = int(c.get("s", "0") or 0)
-        dates, durations, times = formats.get()
-        if style in dates:
-            try:
-                moment = from_excel(number, epoch, timedelta=style in durations)
-            except (OverflowError, ValueError):
-                return "#VALUE!"
-            if style in times and isinstance(moment, datetime):
-                return moment.time()
-            return moment
-        return number
+        return _numeric(_number(text), int(c.get("s", "0") or 0), formats, epoch)
     if kind == "s":
         index = int(text)
         if not 0 <= index < len(strings):
