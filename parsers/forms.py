@@ -167,9 +167,9 @@ def read_form(raw: RawForm, ref_date: date, year_known: bool = True) -> ParsedFo
     for fld, text in ((Field.AGENDA, "\n".join(agenda)), (Field.SUMMARY, summary)):
         if (found := line_label(text)) is not None:
             warnings.append(f"{FIELD_NAMES[fld]}中有一行像是其他栏目「{found}」，请核对")
-    contact, phone_text = _contact(raw, warnings)
+    contact, phone_text, unsplit = _contact(raw, warnings)
     phone, warning = parse_phone(phone_text)
-    if warning:
+    if warning and not (unsplit and not phone_text):  # the cell holding both is named already
         warnings.append(warning)
     date_field = "\n".join(v for v in raw.values.get(Field.DATE, []) if v.strip())
     activity_date, warning = find_activity_date(
@@ -203,9 +203,9 @@ def _org(raw: RawForm, warnings: list[str]) -> str:
     return ""
 
 
-def _contact(raw: RawForm, warnings: list[str]) -> tuple[str, str]:
+def _contact(raw: RawForm, warnings: list[str]) -> tuple[str, str, bool]:
     """Contact person and phone text: from their own cells, or split out of one cell holding both (联系人及电话, or
-    a number typed in the 联系人 cell)."""
+    a number typed in the 联系人 cell); and whether that one cell could not be split (then it alone is named)."""
     contact = _one_line(_values(raw, Field.CONTACT, warnings))
     phone_text = _one_line(_values(raw, Field.PHONE, warnings))
     both = _one_line(_values(raw, Field.CONTACT_AND_PHONE, warnings))
@@ -217,6 +217,7 @@ def _contact(raw: RawForm, warnings: list[str]) -> tuple[str, str]:
             contact = contact or both
         else:
             warnings.append(f"联系人、联系方式无法分开读取：{both}")
+            return contact, phone_text, True
     elif not phone_text and contact and (split := split_contact(contact)) is not None:
         contact, phone_text = split
         warnings.append("联系方式填在联系人栏中，已分开读取")
@@ -226,4 +227,4 @@ def _contact(raw: RawForm, warnings: list[str]) -> tuple[str, str]:
         warnings.append(f"联系人中有像是其他栏目的文字「{found}」，已只取其前的「{contact}」，请核对")
     if not contact:
         warnings.append("联系人未填写")
-    return contact, phone_text
+    return contact, phone_text, False

@@ -256,7 +256,19 @@ def test_person_and_phone_that_cannot_be_told_apart_are_flagged_never_guessed(la
     form = only(layout, form_rows(last=["联系人及电话", "第1小组 13812345678"]))
     assert form.contact_person == ""
     assert form.contact_phone == ""
-    assert "联系人、联系方式无法分开读取：第1小组 13812345678" in form.warnings
+    assert form.warnings == ("联系人、联系方式无法分开读取：第1小组 13812345678",)
+
+
+def test_roll_up_with_one_column_for_person_and_phone_gives_both() -> None:
+    rows: list[list[object]] = [["序号", "党组织名称", "参加人员数", "活动议程", "活动简介", "联系人及电话"]]
+    names = ["张明", "李华", "王芳"]
+    for n, name in enumerate(names, start=1):
+        rows.append([n, f"姑苏区第{n}党支部", 10 + n, "学习", f"5月{n}日学习", f"{name}、1380000000{n}"])
+    result = parse(xlsx_from_rows(rows), "汇总.xlsx", REF)
+    assert [f.contact_person for f in result.forms] == names
+    assert [f.contact_phone for f in result.forms] == [f"1380000000{n}" for n in (1, 2, 3)]
+    assert [f.headcount for f in result.forms] == [11, 12, 13]
+    assert all(f.warnings == () for f in result.forms)
 
 
 # 5. The organisation named only in the title or just above the table ------------------------------------------
