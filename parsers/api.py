@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
+from dataclasses import dataclass
 from datetime import date
 
 import msoffcrypto
@@ -20,9 +21,18 @@ from parsers.detect import (
     detect_package,
 )
 from parsers.excel import read_calamine, read_xlsx_package
-from parsers.layout import Block, collect, read_form
+from parsers.forms import collect, read_forms
+from parsers.layout import Block
 from parsers.legacy import ConversionFailed, ConverterMissing, convert_to_docx
-from parsers.limits import DEFAULT_TIMEOUT, Deadline, HostileContent, LimitExceeded, check_input_size
+from parsers.limits import (
+    DEFAULT_TIMEOUT,
+    MAX_INPUT_BYTES,
+    Deadline,
+    HostileContent,
+    LimitExceeded,
+    check_input_size,
+    check_zip,
+)
 from parsers.model import Failure, ParseResult
 from parsers.sheetxml import Unsupported, read_workbook
 from parsers.word import read_docx, read_docx_package
@@ -43,32 +53,43 @@ def parse(
 ) -> ParseResult:
     """Read the 情况表 forms out of one attachment.
 
-    ref_date gives the year of a month-day activity date (default today). soffice is the LibreOffice program
+    ref_date gives the year of a month-day activity date (the day the form was received); without it the year is
+    taken from today and every form whose date has no year says so in a warning. soffice is the LibreOffice program
     used for legacy formats; timeout caps the whole parse in seconds. Bad input never raises: it becomes a
     Failure of a known kind (an unexpected internal error is `corrupt` with the exception in the detail).
     """
-    fmt = "unknown"
+    seen = _Seen()
     try:
         deadline = Deadline.after(timeout)
-        check_input_size(data)
         if not data:
-            return _failed(FailureKind.CORRUPT, "the attachment is empty (0 bytes)", fmt, filename)
+            return _failed(FailureKind.CORRUPT, "the attachment is empty (0 bytes)", seen.fmt, filename)
+        if len(data) > MAX_INPUT_BYTES:  # told only to say what was refused; nothing is read
+            fmt = detect(data, filename)
+            seen.fmt = fmt.split("-")[0] if fmt in _CORRUPT else fmt
+            check_input_size(data)
         if data.startswith(ZIP_MAGICS):
-            return _parse_package(data, ref_date or date.today(), deadline, soffice)
-        fmt = detect(data, filename)
-        return _parse(data, fmt, ref_date or date.today(), deadline, soffice)
+            return _parse_package(data, ref_date, deadline, soffice, seen)
+        seen.fmt = detect(data, filename)
+        return _parse(data, seen.fmt, ref_date, deadline, soffice)
     except LimitExceeded as exc:
-        return _failed(FailureKind.TOO_LARGE, str(exc), fmt, filename)
+        return _failed(FailureKind.TOO_LARGE, str(exc), seen.fmt, filename)
     except MemoryError:
-        return _failed(FailureKind.TOO_LARGE, "out of memory while reading", fmt, filename)
+        return _failed(FailureKind.TOO_LARGE, "out of memory while reading", seen.fmt, filename)
     except HostileContent as exc:
-        return _failed(FailureKind.CORRUPT, str(exc), fmt, filename)
+        return _failed(FailureKind.CORRUPT, str(exc), seen.fmt, filename)
     except ConverterMissing as exc:
-        return _failed(FailureKind.CONVERTER_MISSING, str(exc), fmt, filename)
+        return _failed(FailureKind.CONVERTER_MISSING, str(exc), seen.fmt, filename)
     except ConversionFailed as exc:
-        return _failed(FailureKind.CORRUPT, str(exc), fmt, filename)
+        return _failed(FailureKind.CORRUPT, str(exc), seen.fmt, filename)
     except Exception as exc:
-        return _failed(FailureKind.CORRUPT, f"{type(exc).__name__}: {exc}", fmt, filename)
+        return _failed(FailureKind.CORRUPT, f"{type(exc).__name__}: {exc}", seen.fmt, filename)
+
+
+@dataclass
+class _Seen:
+    """The format told so far, so that a failure while reading still says what the file is."""
+
+    fmt: str = "unknown"
 
 
 def _failed(kind: FailureKind, detail: str, fmt: str, filename: str) -> ParseResult:
@@ -76,19 +97,21 @@ def _failed(kind: FailureKind, detail: str, fmt: str, filename: str) -> ParseRes
     return ParseResult(failure=Failure(kind, detail), detected_format=fmt)
 
 
-def _parse_package(data: bytes, ref_date: date, deadline: Deadline, soffice: str) -> ParseResult:
-    """Zip-based files, opened once: docx/docm and xlsx/xlsm are read here, odt/ods go the legacy way."""
+def _parse_package(data: bytes, ref_date: date | None, deadline: Deadline, soffice: str, seen: _Seen) -> ParseResult:
+    """Zip-based files, opened once: docx/docm and xlsx/xlsm are read here, odt/ods go the legacy way. Any package
+    whose directory declares a zip bomb is too_large, whatever it holds."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         return ParseResult(failure=Failure(FailureKind.CORRUPT, f"zip cannot be opened: {exc}"), detected_format="zip")
     with zf:
-        fmt = detect_package(zf)
-        if fmt in WORD_FORMATS:
-            return _forms(read_docx_package(zf, deadline), fmt, ref_date, deadline)
-        if fmt in EXCEL_FORMATS:
-            return _forms(_read_xlsx(zf, data, deadline), fmt, ref_date, deadline)
-    return _parse(data, fmt, ref_date, deadline, soffice)
+        seen.fmt = detect_package(zf)
+        if seen.fmt in WORD_FORMATS:
+            return _forms(read_docx_package(zf, deadline), seen.fmt, ref_date, deadline)
+        if seen.fmt in EXCEL_FORMATS:
+            return _forms(_read_xlsx(zf, data, deadline), seen.fmt, ref_date, deadline)
+        check_zip(zf)  # the readers above check it themselves
+    return _parse(data, seen.fmt, ref_date, deadline, soffice)
 
 
 def _read_xlsx(zf: zipfile.ZipFile, data: bytes, deadline: Deadline) -> list[Block]:
@@ -100,7 +123,7 @@ def _read_xlsx(zf: zipfile.ZipFile, data: bytes, deadline: Deadline) -> list[Blo
         return read_xlsx_package(zf, data, deadline)
 
 
-def _parse(data: bytes, fmt: str, ref_date: date, deadline: Deadline, soffice: str) -> ParseResult:
+def _parse(data: bytes, fmt: str, ref_date: date | None, deadline: Deadline, soffice: str) -> ParseResult:
     blocks: list[Block]
     if fmt in _NOT_FORMS:
         return ParseResult(
@@ -128,19 +151,20 @@ def _parse(data: bytes, fmt: str, ref_date: date, deadline: Deadline, soffice: s
     return _forms(blocks, fmt, ref_date, deadline)
 
 
-def _forms(blocks: list[Block], fmt: str, ref_date: date, deadline: Deadline) -> ParseResult:
+def _forms(blocks: list[Block], fmt: str, ref_date: date | None, deadline: Deadline) -> ParseResult:
+    """The forms found in the blocks; ref_date None reads years from today, and says so where a date has none."""
     deadline.check()
     raws = collect(blocks, deadline)
     if not raws:
         return ParseResult(
             failure=Failure(FailureKind.NOT_A_FORM, "no labelled 情况表 fields found"), detected_format=fmt
         )
-    filled = [raw for raw in raws if not raw.is_empty]
-    if not filled:
+    forms = read_forms(raws, ref_date or date.today(), year_known=ref_date is not None)
+    if not forms:
         return ParseResult(
             failure=Failure(FailureKind.EMPTY_FORM, "every field of the form is empty"), detected_format=fmt
         )
-    return ParseResult(forms=tuple(read_form(raw, ref_date) for raw in filled), detected_format=fmt)
+    return ParseResult(forms=forms, detected_format=fmt)
 
 
 def _ole_encrypted(data: bytes) -> bool:

@@ -55,17 +55,11 @@ def grid(
     deadline: Deadline,
 ) -> TableBlock | None:
     """A grid from sparse 0-based (row, col) texts and merged ranges (r0, c0, r1, c1 inclusive, value top-left)."""
-    top = left = bottom = right = -1
-    for (r, c), text in values.items():
-        if not text.strip():
-            continue
-        if top < 0:
-            top, left, bottom, right = r, c, r, c
-            continue
-        top, bottom = min(top, r), max(bottom, r)
-        left, right = min(left, c), max(right, c)
-    if top < 0:
+    filled = [key for key, text in values.items() if text and not text.isspace()]
+    if not filled:
         return None
+    row_numbers, col_numbers = [r for r, _ in filled], [c for _, c in filled]
+    top, bottom, left, right = min(row_numbers), max(row_numbers), min(col_numbers), max(col_numbers)
     merge_list = list(merges)
     for r0, c0, r1, c1 in merge_list:
         if (r0, c0) in values and values[(r0, c0)].strip():

@@ -1,153 +1,18 @@
-"""The form's vocabulary: label synonyms, and reading headcount, phone number and activity date exactly."""
+"""Reading a form's values exactly: headcount, phone number (and a person and phone typed together), activity date."""
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from datetime import date, timedelta
-from enum import StrEnum
 
 import cn2an
 
-
-class Field(StrEnum):
-    ORG = "org_name"
-    HEADCOUNT = "headcount"
-    AGENDA = "agenda"
-    SUMMARY = "summary"
-    CONTACT = "contact_person"
-    PHONE = "contact_phone"
-    DATE = "date"
-    """An optional 活动时间 field some branches add; when present it is where the activity date is read first."""
-
-
-FORM_FIELDS = (Field.ORG, Field.HEADCOUNT, Field.AGENDA, Field.SUMMARY, Field.CONTACT, Field.PHONE)
-
-SYNONYMS: dict[Field, tuple[str, ...]] = {
-    Field.ORG: ("党组织名称", "党支部名称", "支部名称", "单位名称"),
-    Field.HEADCOUNT: ("人数", "参加人数", "参会人数", "出席人数"),
-    Field.AGENDA: ("议程", "活动议程", "活动内容"),
-    Field.SUMMARY: ("简介", "活动简介", "活动情况"),
-    Field.CONTACT: ("联系人",),
-    Field.PHONE: ("联系方式", "联系电话", "电话", "手机"),
-    Field.DATE: ("活动时间", "活动日期"),
-}
-
-LABELS: dict[str, Field] = {label: fld for fld, labels in SYNONYMS.items() for label in labels}
-
-_SPACE = re.compile(r"\s+")
-_LABEL_NOTE = re.compile(r"[(（\[【][^()（）\[\]【】]{0,12}[)）\]】]$")
-_COLONS = ":：﹕∶"
-_TRAILING_COLONS = re.compile(r"[:：∶]+$")
-
-
-def normalize(text: str) -> str:
-    """NFKC, all white space (full-width too) removed, trailing colons dropped: how labels are compared."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _SPACE.sub("", text)
-    return _TRAILING_COLONS.sub("", text)
-
-
-@functools.lru_cache(maxsize=8192)
-def label_of(text: str) -> Field | None:
-    """The field a cell's whole text names, or None when it is not exactly a label.
-
-    A trailing note in brackets and a required-field star are allowed: 「人数（人）」, 「*联系方式(手机)」."""
-    if len(text) > 40:
-        return None
-    key = normalize(text)
-    found = LABELS.get(key)
-    if found is None and key:
-        bare = _TRAILING_COLONS.sub("", _LABEL_NOTE.sub("", key.strip("*※")))
-        found = LABELS.get(bare)
-    return found
-
-
-def _spaced(label: str) -> str:
-    return r"\s*".join(re.escape(ch) for ch in label)
-
-
-OTHER_INLINE_LABELS = (
-    "支部书记", "党支部书记", "负责人", "填报人", "填表人", "报送人", "审核人", "填报日期", "填表日期", "报送日期",
-    "填报时间", "报送时间", "活动地点", "主持人", "记录人", "电子邮箱", "报送单位", "填报单位",
-)
-"""Labels of fields not ours, specific enough to end a value even inside a line: 「联系人：王芳 支部书记：李四」."""
-OTHER_LABELS = frozenset(
-    (*OTHER_INLINE_LABELS, "书记", "审核", "审批", "签字", "签名", "盖章", "单位盖章", "日期", "时间", "地点",
-     "主题", "活动主题", "职务", "备注", "序号", "邮箱")
-)
-"""Cells naming a field that is not ours (支部书记, 填报日期, 活动地点 …): they end the value of the label before them,
-and their own values are never read, so 「联系人 | 王芳 | 支部书记 | 李四」 never gives 「王芳支部书记李四」."""
-
-_ALL_LABELS = sorted((*LABELS, *OTHER_INLINE_LABELS), key=len, reverse=True)
-INLINE_LABEL = re.compile(
-    r"(?:^|(?<=[\s,，;；、|]))(" + "|".join(_spaced(label) for label in _ALL_LABELS) + r")\s*[:：∶]"
-)
-"""A label followed by a colon, at a line start or after a separator: 「人 数：25人」, 「联系人：赵明 电话：…」."""
-_OTHER_START = re.compile(
-    r"^\s*(?:"
-    + "|".join(_spaced(label) for label in sorted(OTHER_INLINE_LABELS, key=len, reverse=True))
-    + r")\s*[:：∶]"
-)
-
-
-@functools.lru_cache(maxsize=8192)
-def is_other_label(text: str) -> bool:
-    """A cell or line that names a field not ours, alone (「审核人」) or with its value (「支部书记：李四」)."""
-    if len(text) <= 40:
-        key = normalize(text)
-        if key in OTHER_LABELS or _TRAILING_COLONS.sub("", _LABEL_NOTE.sub("", key.strip("*※"))) in OTHER_LABELS:
-            return True
-    return any(colon in text for colon in _COLONS) and bool(_OTHER_START.match(unicodedata.normalize("NFKC", text)))
-
-_NOTE = re.compile(r"^\s*(?:注|备注|说明|附注|填表说明)\s*[:：]")
-_NOTE_OPEN = re.compile(r"^\s*(?:注|备注?|说明?|附注?|填(?:表(?:说明?)?)?)?\s*$")
-"""A head that may still grow into a note line: white space and the start of a note word."""
-_NOTE_HEAD = 40
-
-
-def is_note(line: str) -> bool:
-    """A footnote line (注：…) of the template: its 联系人/电话 are the office's, never form content.
-
-    The line as typed is tried first (NFKC only ever turns a match into a match), then the NFKC form of its head,
-    and the whole line only when the head is nothing but white space and the start of a note word."""
-    if _NOTE.match(line):
-        return True
-    head = unicodedata.normalize("NFKC", line[:_NOTE_HEAD])
-    if _NOTE.match(head):
-        return True
-    if len(line) <= _NOTE_HEAD or not _NOTE_OPEN.match(head):
-        return False
-    return bool(_NOTE.match(unicodedata.normalize("NFKC", line)))
-
-
-@functools.lru_cache(maxsize=8192)
-def inline_pairs(text: str) -> tuple[tuple[Field, str], ...]:
-    """Split 「党组织名称：XX党支部」-style text into (field, value) pairs; () when no label starts it."""
-    if not any(colon in text for colon in _COLONS):
-        return ()
-    nfkc = unicodedata.normalize("NFKC", text)
-    matches = list(INLINE_LABEL.finditer(nfkc))
-    if not matches or nfkc[: matches[0].start()].strip():
-        return ()
-    pairs: list[tuple[Field, str]] = []
-    for index, match in enumerate(matches):
-        end = matches[index + 1].start() if index + 1 < len(matches) else len(nfkc)
-        field = LABELS.get(_SPACE.sub("", match.group(1)))
-        if field is not None:  # a label not ours only ends the value before it
-            pairs.append((field, text_slice(text, nfkc, match.end(), end)))
-    return tuple(pairs)
-
-
-def text_slice(original: str, nfkc: str, start: int, end: int) -> str:
-    """The value as typed: the original text when NFKC kept lengths, else the normalized slice."""
-    source = original if len(original) == len(nfkc) else nfkc
-    return source[start:end].strip(" \t\r\n\u3000,，;；、|")
-
+from parsers.labels import SYNONYMS, Field
 
 # Headcount -------------------------------------------------------------------------------------------------
 
+_SPACE = re.compile(r"\s+")
 _CN_DIGITS = "零〇一二两三四五六七八九十百千廿"
 _HEADCOUNT = re.compile(
     r"^(?P<prefix>约|大约|共|共计|合计|总计|计|参加|出席|参会|实到|实际参加|实际到会)?"
@@ -239,16 +104,23 @@ _PHONE_IN_TEXT = re.compile(
 )
 
 
+_PHONE_WORDS = re.compile(r"(?:联系电话|联系方式|电话|手机|座机|tel|TEL|Tel)\s*[:：]?")
+_NAME_EDGES = " ,，;；、/:：()（）|-—"
+
+
 def split_contact(text: str) -> tuple[str, str] | None:
-    """「赵明 13812345678」 typed in the contact cell → (name, number text), when the name part is plain."""
+    """A person and a phone typed together (「赵明 13812345678」, 「王芳、65221234」, 「13812345678（王芳）」) →
+    (name, number text, every number found in it), when what is left once the numbers and words such as 电话 are
+    taken out is a plain name; else None."""
     nfkc = unicodedata.normalize("NFKC", text)
-    match = _PHONE_IN_TEXT.search(nfkc)
-    if match is None:
+    numbers = [match.group(0) for match in _PHONE_IN_TEXT.finditer(nfkc)]
+    if not numbers:
         return None
-    name = (nfkc[: match.start()] + nfkc[match.end() :]).strip(" ,，;；、/:：()（）电话手机")
+    name = _PHONE_WORDS.sub(" ", _PHONE_IN_TEXT.sub(" ", nfkc)).strip(_NAME_EDGES)
+    name = _SPACE.sub(" ", name)
     if not name or _DIGIT.search(name):
         return None
-    return name, match.group(0)
+    return name, "、".join(numbers)
 
 
 def parse_phone(text: str) -> tuple[str, str | None]:
@@ -259,26 +131,8 @@ def parse_phone(text: str) -> tuple[str, str | None]:
     found: list[str] = []
     extensions: list[str] = []
     for piece in _PHONE_PIECES.split(raw):
-        if not _DIGIT.search(piece):
-            continue
-        number = _phone_digits(piece)
-        if number is None and " " in piece.strip():
-            for sub in piece.split():
-                sub_number = _phone_digits(sub)
-                if sub_number is not None:
-                    found.append(sub_number)
-                elif _DIGIT_RUN.search(sub):
-                    return "", f"联系方式无法识别：{text.strip()}"
-            continue
-        if number is None and (extension := _EXTENSION.match(piece.strip())) is not None:
-            number = _phone_digits(extension["number"])
-            if number is not None:
-                found.append(number)
-                extensions.append(extension["ext"])
-                continue
-        if number is None:
+        if _DIGIT.search(piece) and not _read_piece(piece, found, extensions):
             return "", f"联系方式无法识别：{text.strip()}"
-        found.append(number)
     if not found:
         return "", f"联系方式无法识别：{text.strip()}"
     if len(found) > 1:
@@ -286,6 +140,28 @@ def parse_phone(text: str) -> tuple[str, str | None]:
     if extensions:
         return found[0], f"联系方式含分机号{extensions[0]}，未计入：{text.strip()}"
     return found[0], None
+
+
+def _read_piece(piece: str, found: list[str], extensions: list[str]) -> bool:
+    """Add the number(s) of one piece of a phone text (and its extension); False when it holds an unreadable one."""
+    number = _phone_digits(piece)
+    if number is not None:
+        found.append(number)
+        return True
+    if " " in piece.strip():
+        for sub in piece.split():
+            sub_number = _phone_digits(sub)
+            if sub_number is not None:
+                found.append(sub_number)
+            elif _DIGIT_RUN.search(sub):
+                return False
+        return True
+    extension = _EXTENSION.match(piece.strip())
+    if extension is not None and (number := _phone_digits(extension["number"])) is not None:
+        found.append(number)
+        extensions.append(extension["ext"])
+        return True
+    return False
 
 
 # Activity date ---------------------------------------------------------------------------------------------
@@ -303,19 +179,25 @@ _DOTTED_MONTH_DAY = re.compile(r"^\s*(?P<m>\d{1,2})\s*[./]\s*(?P<d>\d{1,2})\s*(?
 
 
 def find_activity_date(
-    texts: list[str], ref_date: date, date_field: str = ""
+    texts: list[str], ref_date: date, date_field: str = "", year_known: bool = True
 ) -> tuple[date | None, str | None]:
-    """The activity date (see _find_activity_date), with a warning when it lies after the form arrived."""
-    found, warning = _find_activity_date(texts, ref_date, date_field)
+    """The activity date (see _find_activity_date), with a warning when it lies after the form arrived, and one when
+    its year was not typed and ref_date is only today (year_known False: no received date was given)."""
+    found, warning, year_typed = _find_activity_date(texts, ref_date, date_field)
     if found is not None and found > ref_date:
         late = f"活动日期 {found.month}月{found.day}日 晚于收到日期 {ref_date.month}月{ref_date.day}日，请核对"
         warning = late if warning is None else f"{warning}；{late}"
+    if found is not None and not year_typed and not year_known:
+        assumed = f"活动日期未写年份，已按今天推算为{found.year}年（未给收到日期），请核对"
+        warning = assumed if warning is None else f"{warning}；{assumed}"
     return found, warning
 
 
-def _find_activity_date(
-    texts: list[str], ref_date: date, date_field: str = ""
-) -> tuple[date | None, str | None]:
+_Found = tuple[date | None, str | None, bool]
+"""A date (or None), a warning (or None), and whether the year was typed."""
+
+
+def _find_activity_date(texts: list[str], ref_date: date, date_field: str = "") -> _Found:
     """The first date in the texts (「4月28日上午」, 「2020年5月8日」); the year comes from ref_date unless typed.
 
     date_field is the value of a 活动时间 field, read first, where a bare 「5.8」 also means 5月8日; when it holds no
@@ -324,34 +206,34 @@ def _find_activity_date(
     if date_field.strip():
         dotted = _DOTTED_MONTH_DAY.match(unicodedata.normalize("NFKC", date_field))
         if dotted is not None:
-            return _with_year(int(dotted["m"]), int(dotted["d"]), ref_date, dotted.group(0).strip())
-        found, warning = _first_date(date_field, ref_date)
+            return (*_with_year(int(dotted["m"]), int(dotted["d"]), ref_date, dotted.group(0).strip()), False)
+        found, warning, typed = _first_date(date_field, ref_date)
         if found is not None or warning is not None:
-            return found, warning
-        found, warning = _first_date_of(texts, ref_date)
+            return found, warning, typed
+        found, warning, typed = _first_date_of(texts, ref_date)
         unread = f"活动时间无法识别：{date_field.strip()}"
-        return found, unread if found is None or warning is None else f"{unread}；{warning}"
-    found, warning = _first_date_of(texts, ref_date)
-    return found, warning if found is not None or warning is not None else "未找到活动日期"
+        return found, unread if found is None or warning is None else f"{unread}；{warning}", typed
+    found, warning, typed = _first_date_of(texts, ref_date)
+    return found, warning if found is not None or warning is not None else "未找到活动日期", typed
 
 
-def _first_date_of(texts: list[str], ref_date: date) -> tuple[date | None, str | None]:
+def _first_date_of(texts: list[str], ref_date: date) -> _Found:
     for text in texts:
-        found, warning = _first_date(text, ref_date)
+        found, warning, typed = _first_date(text, ref_date)
         if found is not None or warning is not None:
-            return found, warning
-    return None, None
+            return found, warning, typed
+    return None, None, False
 
 
-def _first_date(text: str, ref_date: date) -> tuple[date | None, str | None]:
+def _first_date(text: str, ref_date: date) -> _Found:
     """The first date in one text, a warning when it names other dates too; (None, None) when it names none."""
     nfkc = unicodedata.normalize("NFKC", text)
     patterns = (_FULL_DATE, _MONTH_DAY, _CN_MONTH_DAY) if "月" in nfkc else (_FULL_DATE,)
     firsts = [m for m in (pattern.search(nfkc) for pattern in patterns) if m is not None]
     if not firsts:
-        return None, None
+        return None, None, False
     if len(firsts) == 1 and "月" not in nfkc[firsts[0].end() :] and not _FOUR_DIGITS.search(nfkc, firsts[0].end()):
-        return _match_date(firsts[0], ref_date)  # the only date in the text (the usual case)
+        return (*_match_date(firsts[0], ref_date), firsts[0].re is _FULL_DATE)  # the only date (the usual case)
     matches = [m for pattern in patterns for m in pattern.finditer(nfkc)]
     matches.sort(key=lambda m: m.start())
     dates: list[tuple[date | None, str | None, re.Match[str]]] = []
@@ -362,8 +244,8 @@ def _first_date(text: str, ref_date: date) -> tuple[date | None, str | None]:
         end = match.end()
         dates.append((*_match_date(match, ref_date), match))
     first, warning, first_match = dates[0]
+    typed_year = first_match.re is _FULL_DATE
     if warning is None and first is not None:
-        typed_year = first_match.re is _FULL_DATE
         others = [
             m.group(0)
             for d, _, m in dates[1:]
@@ -373,7 +255,7 @@ def _first_date(text: str, ref_date: date) -> tuple[date | None, str | None]:
         ]
         if others:
             warning = f"活动日期有多个，已取第一个：{first_match.group(0)}（另有{'、'.join(others)}）"
-    return first, warning
+    return first, warning, typed_year
 
 
 def _match_date(match: re.Match[str], ref_date: date) -> tuple[date | None, str | None]:
@@ -407,3 +289,45 @@ def _with_year(month: int, day: int, ref_date: date, text: str) -> tuple[date | 
 def split_items(text: str) -> list[str]:
     """Agenda text as one item a line, blank lines dropped."""
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+# The organisation named in a title or a heading -------------------------------------------------------------
+
+_ORG_END = r"(?:党支部|党总支|总支部|党委|党组|委员会|党小组|支部)"
+_ORG_LAST = frozenset("部支委组会")
+_ORG_CHAR = re.compile("[部支委组会]").search
+"""The last characters of those endings (a quick test before the regex)."""
+_QUOTES = r"[“”\"'‘’「」『』《》〈〉]*"
+_TITLE = re.compile(
+    r"^(?P<org>.{2,60}?" + _ORG_END + r")" + _QUOTES + r"(?:助力火红年代)?" + _QUOTES
+    + r"(?:主题党日)?(?:活动)?(?:开展)?情况(?:汇总)?表$"
+)
+"""「苏州市…党支部“助力火红年代”主题党日活动情况表」: a title naming the organisation before the form's name."""
+_HEADING = re.compile(
+    r"^(?:(?:填报单位|报送单位|单位|党组织名称|党组织|党支部名称|支部名称|单位名称)[:：∶])?"
+    r"(?P<org>.{2,60}" + _ORG_END + r")$"
+)
+"""A line that is nothing but an organisation's name (or 「填报单位：…党支部」), as typed just above a table."""
+
+
+def title_org(line: str) -> str | None:
+    """The organisation a form's title line names, or None (「“助力火红年代”主题党日活动情况表」 names none)."""
+    if "情况" not in line or _ORG_CHAR(line) is None:
+        return None
+    compact = _SPACE.sub("", unicodedata.normalize("NFKC", line))
+    match = _TITLE.match(compact) if compact.endswith("表") else None
+    return _plain_org(match["org"]) if match is not None else None
+
+
+def heading_org(line: str) -> str | None:
+    """The organisation a heading line is (「苏州市XX党支部」, 「填报单位：XX党支部」), or None."""
+    if line.rstrip()[-1:] not in _ORG_LAST:
+        return None
+    compact = _SPACE.sub("", unicodedata.normalize("NFKC", line))
+    match = _HEADING.match(compact) if 4 <= len(compact) <= 70 else None
+    return _plain_org(match["org"]) if match is not None else None
+
+
+def _plain_org(org: str) -> str | None:
+    """The name as found, unless it holds punctuation no organisation's name has (then it is some sentence)."""
+    return None if any(ch in org for ch in ":：，,。;；!！?？“”\"") else org

@@ -8,6 +8,7 @@ import struct
 import time
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
@@ -27,6 +28,18 @@ RATIO_FLOOR_BYTES = 2 * 1024 * 1024
 """Members smaller than this are never refused for their ratio alone."""
 
 MAX_MEMBERS = 5000
+
+MAX_LIVE_NODES = 400_000
+"""XML nodes one parse may hold in memory at once: a part read whole, or what a streamed part has not yet handed
+on. Nodes are counted as the bytes '<' and '=' (an element, a text run, an attribute); lxml takes at most about
+250 bytes a node, so this keeps a tree near 100 MB. An honest form's largest part holds a few thousand; a styles
+part bloated by years of copy-paste about 300k (and styles are streamed)."""
+
+WHOLE_PART_BYTES = 4 * 1024 * 1024
+"""Parts declared at most this big are read into memory and parsed in one call; bigger ones are streamed."""
+
+STREAM_CHUNK = 256 * 1024
+"""Bytes inflated and fed to a streaming XML parser at a time."""
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds one parse may take, LibreOffice conversion included."""
@@ -58,6 +71,11 @@ class Deadline:
     def check(self) -> None:
         if time.monotonic() > self.expires_at:
             raise LimitExceeded("parse time limit exceeded")
+
+
+def node_cost(xml: bytes) -> int:
+    """An upper bound of the nodes (elements, text runs, attributes) lxml builds for these XML bytes."""
+    return xml.count(b"<") + xml.count(b"=")
 
 
 def check_input_size(data: bytes) -> None:
@@ -98,20 +116,23 @@ def read_member(zf: zipfile.ZipFile, name: str, deadline: Deadline | None = None
         small = _read_small(zf, info, cap)
         if small is not None:
             return small
-    chunks: list[bytes] = []
+    return b"".join(member_chunks(zf, name, deadline))
+
+
+def member_chunks(zf: zipfile.ZipFile, name: str, deadline: Deadline | None = None) -> Iterator[bytes]:
+    """One zip member's bytes as they inflate, in chunks, stopping as soon as it inflates past its declared size or
+    the cap, so nothing bigger than a chunk is held here."""
+    info = zf.getinfo(name)
+    cap = min(info.file_size, MAX_PART_BYTES)
     got = 0
     with _open_uncapped(zf, info) as fh:
-        while True:
-            chunk = fh.read(_CHUNK)
-            if not chunk:
-                break
+        while chunk := fh.read(STREAM_CHUNK):
             got += len(chunk)
             if got > cap:
                 raise LimitExceeded(f"zip member {name!r} inflates past its declared size {info.file_size}")
-            chunks.append(chunk)
+            yield chunk
             if deadline is not None:
                 deadline.check()
-    return b"".join(chunks)
 
 
 _SMALL_COMPRESSED = 4 * 1024 * 1024
@@ -162,18 +183,24 @@ def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes |
 
 
 def verify_members(zf: zipfile.ZipFile, deadline: Deadline | None = None) -> None:
-    """Inflate every member without keeping it, proving each is no bigger than declared and holds no DTD (for
-    readers we do not control, such as openpyxl, which trust the declared sizes)."""
+    """Inflate every member without keeping it, proving each is no bigger than declared, holds no DTD and no more
+    XML nodes than MAX_LIVE_NODES (for readers we do not control, such as openpyxl, which trust the declared sizes
+    and build a whole tree or an object per cell)."""
     for info in zf.infolist():
         if info.is_dir():
             continue
         got = 0
+        nodes = 0
+        xml = info.filename.endswith((".xml", ".rels", ".vml"))
         tail = b""
         with _open_uncapped(zf, info) as fh:
             while chunk := fh.read(_CHUNK):
                 got += len(chunk)
                 refuse_dtd(tail + chunk, info.filename)
                 tail = chunk[-9:]
+                nodes += node_cost(chunk) if xml else 0
+                if nodes > MAX_LIVE_NODES:
+                    raise LimitExceeded(f"zip member {info.filename!r} holds more than {MAX_LIVE_NODES} XML nodes")
                 if got > min(info.file_size, MAX_PART_BYTES):
                     raise LimitExceeded(
                         f"zip member {info.filename!r} inflates past its declared size {info.file_size}"

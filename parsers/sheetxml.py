@@ -8,11 +8,13 @@ openpyxl, which is also the reference the tests compare this reader against.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import posixpath
 import re
 import zipfile
 from datetime import datetime
+from typing import NamedTuple
 
 from lxml import etree
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
@@ -21,7 +23,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, fr
 from parsers.excel import CJK_DATE_FORMAT_IDS, CJK_TIME_FORMAT_IDS, MAX_SHEET_CELLS, cell_text, grid
 from parsers.layout import Block
 from parsers.limits import Deadline, LimitExceeded, check_zip, read_member
-from parsers.safexml import parse_xml
+from parsers.safexml import parse_xml, part_children
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -32,6 +34,13 @@ _SI, _T, _R, _V, _IS = f"{_MAIN}si", f"{_MAIN}t", f"{_MAIN}r", f"{_MAIN}v", f"{_
 _ROW, _C, _SHEET_DATA = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}sheetData"
 _MERGE_CELLS, _MERGE_CELL = f"{_MAIN}mergeCells", f"{_MAIN}mergeCell"
 _NUM_FMTS, _NUM_FMT, _CELL_XFS, _XF = f"{_MAIN}numFmts", f"{_MAIN}numFmt", f"{_MAIN}cellXfs", f"{_MAIN}xf"
+_SST = f"{_MAIN}sst"
+_SHEET_CONTAINERS = frozenset({_SHEET_DATA, _MERGE_CELLS})
+_STYLE_CONTAINERS = frozenset({_NUM_FMTS, _CELL_XFS})
+_SST_ONLY = frozenset({_SST})
+
+MAX_SHARED_STRINGS = MAX_SHEET_CELLS
+"""Distinct strings of one workbook; more than one sheet's cell cap is no form."""
 
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _COORD = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -127,7 +136,7 @@ def _styles(zf: zipfile.ZipFile, name: str | None, deadline: Deadline) -> _Forma
     key = (info.CRC, info.file_size)
     cached = _STYLE_CACHE.get(key)
     if cached is None:
-        cached = _parse_styles(_part(zf, name, deadline))
+        cached = _parse_styles(zf, name, deadline)
         if len(_STYLE_CACHE) >= _STYLE_CACHE_SIZE:
             _STYLE_CACHE.clear()
         _STYLE_CACHE[key] = cached
@@ -148,25 +157,35 @@ class _LazyFormats:
         return self.formats
 
 
-def _parse_styles(root: etree._Element) -> _Formats:
+def _parse_styles(zf: zipfile.ZipFile, name: str, deadline: Deadline) -> _Formats:
+    """Read numFmts and cellXfs from a styles part, streamed (a styles part bloated by copy-paste can be big)."""
+    custom: dict[int, str] = {}
+    xf_formats: list[int] = []
+    for container, children in part_children(zf, name, _STYLE_CONTAINERS, deadline):
+        if container.tag == _NUM_FMTS:
+            for fmt in children:
+                if fmt.tag == _NUM_FMT:
+                    with contextlib.suppress(ValueError):
+                        custom[int(fmt.get("numFmtId", "-1"))] = fmt.get("formatCode", "")
+        else:
+            xf_formats.extend(_int_or(xf.get("numFmtId", "0"), -1) for xf in children if xf.tag == _XF)
+    return _date_formats(custom, xf_formats)
+
+
+def _int_or(text: str, default: int) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return default
+
+
+def _date_formats(custom: dict[int, str], xf_formats: list[int]) -> _Formats:
+    """Which cell formats (by index into cellXfs) show dates, durations and times of day."""
     dates: set[int] = set()
     durations: set[int] = set()
     times: set[int] = set()
-    custom: dict[int, str] = {}
-    num_fmts = root.find(_NUM_FMTS)
-    if num_fmts is not None:
-        for fmt in num_fmts.iter(_NUM_FMT):
-            try:
-                custom[int(fmt.get("numFmtId", "-1"))] = fmt.get("formatCode", "")
-            except ValueError:
-                continue
-    xfs = root.find(_CELL_XFS)
-    if xfs is None:
-        return frozenset(), frozenset(), frozenset()
-    for index, xf in enumerate(xfs.iter(_XF)):
-        try:
-            fmt_id = int(xf.get("numFmtId", "0"))
-        except ValueError:
+    for index, fmt_id in enumerate(xf_formats):
+        if fmt_id < 0:
             continue
         code = custom.get(fmt_id, BUILTIN_FORMATS.get(fmt_id))
         if fmt_id in CJK_DATE_FORMAT_IDS and fmt_id not in custom:
@@ -199,7 +218,7 @@ def read_workbook(zf: zipfile.ZipFile, deadline: Deadline) -> list[Block]:
     styles_part = next((t for kind, t in rels.values() if kind.endswith("/styles")), None)
     strings: list[str] = []
     if strings_part is not None and strings_part in zf.NameToInfo:
-        strings = [_rich_text(si) for si in _part(zf, strings_part, deadline).iter(_SI)]
+        strings = _shared_strings(zf, strings_part, deadline)
     formats = _LazyFormats(zf, styles_part, deadline)
     sheets = workbook.find(_SHEETS)
     blocks: list[Block] = []
@@ -208,7 +227,9 @@ def read_workbook(zf: zipfile.ZipFile, deadline: Deadline) -> list[Block]:
         if not kind.endswith("/worksheet"):
             continue
         deadline.check()
-        table = _sheet(_part(zf, target, deadline), strings, formats, epoch, deadline)
+        if target not in zf.NameToInfo:
+            raise Unsupported(f"missing part {target}")
+        table = _sheet(zf, target, _Context(strings, formats, epoch, deadline))
         if table is not None:
             blocks.append(table)
     return blocks
@@ -218,17 +239,45 @@ def _number(text: str) -> int | float:
     return float(text) if ("." in text or "E" in text or "e" in text) else int(text)
 
 
-def _sheet(
-    root: etree._Element,
-    strings: list[str],
-    formats: _LazyFormats,
-    epoch: datetime,
-    deadline: Deadline,
-) -> Block | None:
+def _shared_strings(zf: zipfile.ZipFile, part: str, deadline: Deadline) -> list[str]:
+    strings: list[str] = []
+    for _, children in part_children(zf, part, _SST_ONLY, deadline):
+        strings.extend(_rich_text(si) for si in children if si.tag == _SI)
+        if len(strings) > MAX_SHARED_STRINGS:
+            raise LimitExceeded(f"workbook has more than {MAX_SHARED_STRINGS} shared strings")
+    return strings
+
+
+class _Context(NamedTuple):
+    """What reading a sheet's cells needs from the workbook."""
+
+    strings: list[str]
+    formats: _LazyFormats
+    epoch: datetime
+    deadline: Deadline
+
+
+def _sheet(zf: zipfile.ZipFile, part: str, ctx: _Context) -> Block | None:
+    """One worksheet as a grid: its rows and merged ranges read as the part is parsed (streamed when big), the
+    cells capped at MAX_SHEET_CELLS and the merged ranges too."""
     values: dict[tuple[int, int], str] = {}
-    data = next((child for child in root if child.tag == _SHEET_DATA), None)
+    merges: list[tuple[int, int, int, int]] = []
     row_number = 0
-    for n, row in enumerate(data if data is not None else ()):
+    for container, children in part_children(zf, part, _SHEET_CONTAINERS, ctx.deadline):
+        if container.tag == _SHEET_DATA:
+            row_number = _rows(children, values, row_number, ctx)
+        else:
+            _merges(children, merges)
+            if len(merges) > MAX_SHEET_CELLS:
+                raise LimitExceeded(f"sheet has more than {MAX_SHEET_CELLS} merged ranges")
+    if len(values) > MAX_SHEET_CELLS:
+        raise LimitExceeded(f"sheet has more than {MAX_SHEET_CELLS} cells")
+    return grid(values, merges, ctx.deadline)
+
+
+def _rows(rows: list[etree._Element], values: dict[tuple[int, int], str], row_number: int, ctx: _Context) -> int:
+    """Read rows' cell texts into values (0-based (row, col) keys); returns the number of the last row read."""
+    for n, row in enumerate(rows):
         if row.tag != _ROW:
             continue
         r = row.get("r")
@@ -244,7 +293,7 @@ def _sheet(
                 col_number += 1
             if not len(c):  # a styled empty cell (template borders): nothing to read
                 continue
-            value = _value(c, strings, formats, epoch)
+            value = _value(c, ctx.strings, ctx.formats, ctx.epoch)
             if value is not None:
                 text = value if type(value) is str else cell_text(value)
                 if text:
@@ -252,20 +301,34 @@ def _sheet(
         if n % 64 == 63:
             if len(values) > MAX_SHEET_CELLS:
                 raise LimitExceeded(f"sheet has more than {MAX_SHEET_CELLS} cells")
-            deadline.check()
-    if len(values) > MAX_SHEET_CELLS:
-        raise LimitExceeded(f"sheet has more than {MAX_SHEET_CELLS} cells")
-    merges: list[tuple[int, int, int, int]] = []
-    merge_cells = root.find(_MERGE_CELLS)
-    if merge_cells is not None:
-        for merge in merge_cells.iter(_MERGE_CELL):
-            ref = merge.get("ref", "")
-            if ":" not in ref:
-                continue
-            start, end = ref.split(":", 1)
-            (r0, c0), (r1, c1) = _coordinate(start), _coordinate(end)
-            merges.append((min(r0, r1) - 1, min(c0, c1) - 1, max(r0, r1) - 1, max(c0, c1) - 1))
-    return grid(values, merges, deadline)
+            ctx.deadline.check()
+    return row_number
+
+
+def _merges(children: list[etree._Element], merges: list[tuple[int, int, int, int]]) -> None:
+    for merge in children:
+        if merge.tag != _MERGE_CELL:
+            continue
+        ref = merge.get("ref", "")
+        if ":" not in ref:
+            continue
+        start, end = ref.split(":", 1)
+        (r0, c0), (r1, c1) = _coordinate(start), _coordinate(end)
+        merges.append((min(r0, r1) - 1, min(c0, c1) - 1, max(r0, r1) - 1, max(c0, c1) - 1))
+
+
+def _numeric(number: int | float, style: int, formats: _LazyFormats, epoch: datetime) -> object:
+    """A number cell's value: a date, a duration or a time of day when its format shows one, else the number."""
+    dates, durations, times = formats.get()
+    if style not in dates:
+        return number
+    try:
+        moment = from_excel(number, epoch, timedelta=style in durations)
+    except (OverflowError, ValueError):
+        return "#VALUE!"
+    if style in times and isinstance(moment, datetime):
+        return moment.time()
+    return moment
 
 
 def _value(c: etree._Element, strings: list[str], formats: _LazyFormats, epoch: datetime) -> object:
@@ -283,18 +346,7 @@ def _value(c: etree._Element, strings: list[str], formats: _LazyFormats, epoch: 
     if not text:
         return None
     if kind == "n":
-        number = _number(text)
-        style = int(c.get("s", "0") or 0)
-        dates, durations, times = formats.get()
-        if style in dates:
-            try:
-                moment = from_excel(number, epoch, timedelta=style in durations)
-            except (OverflowError, ValueError):
-                return "#VALUE!"
-            if style in times and isinstance(moment, datetime):
-                return moment.time()
-            return moment
-        return number
+        return _numeric(_number(text), int(c.get("s", "0") or 0), formats, epoch)
     if kind == "s":
         index = int(text)
         if not 0 <= index < len(strings):

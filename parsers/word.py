@@ -10,14 +10,15 @@ import io
 import itertools
 import posixpath
 import zipfile
+from collections.abc import Iterable
 
 from docx.oxml.ns import qn
 from lxml import etree
 
-from parsers.fields import inline_pairs, label_of
+from parsers.labels import inline_pairs, label_of
 from parsers.layout import Block, Cell, TableBlock, TextBlock, pad
 from parsers.limits import Deadline, LimitExceeded, check_zip, read_member
-from parsers.safexml import parse_xml
+from parsers.safexml import parse_xml, part_children
 
 _P = qn("w:p")
 _T = qn("w:t")
@@ -80,8 +81,16 @@ _SKIPPED = frozenset(
 _WRAPPERS = frozenset({_SDT, _SDT_CONTENT, _CUSTOM_XML, _SMART_TAG, _INS, _MOVE_TO})
 """Elements that may wrap block, row or cell content: walk through them."""
 
+_TRICKY = (_TXBX, _DEL, _MOVE_FROM, _MC_FALLBACK, _SHOWING_PLACEHOLDER)
+"""Elements the fast walk would misread: once one is seen, the careful walk reads the rest of the document."""
+_BODY_ONLY = frozenset({_BODY})
+
 _MAIN_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 _MAX_CELLS = 200_000
+_MAX_BLOCKS = 100_000
+"""Paragraphs and tables of one document; a form has a few dozen, a long report a few thousand."""
+_MAX_TEXT = 8_000_000
+"""Characters of text in one document (a form has about two thousand)."""
 
 
 def main_part_name(zf: zipfile.ZipFile) -> str:
@@ -103,22 +112,25 @@ def read_docx(data: bytes, deadline: Deadline) -> list[Block]:
 
 
 def read_docx_package(zf: zipfile.ZipFile, deadline: Deadline) -> list[Block]:
+    """The body's blocks, read from the main part as it is parsed (streamed when big, see part_children)."""
     check_zip(zf)
     part = main_part_name(zf)
-    xml = read_member(zf, part, deadline)
-    deadline.check()
-    root = parse_xml(xml, part)
-    body = root.find(_BODY)
-    if body is None:
-        return []
-    tricky = next(root.iter(_TXBX, _DEL, _MOVE_FROM, _MC_FALLBACK, _SHOWING_PLACEHOLDER), None) is not None
-    return _Walker(deadline, fast=not tricky).blocks(body)
+    walker = _Walker(deadline, fast=True)
+    out: list[Block] = []
+    for body, children in part_children(zf, part, _BODY_ONLY, deadline):
+        if walker.fast and next(body.iter(_TRICKY), None) is not None:
+            walker.fast = False
+        walker.add(children, out)
+    return out
 
 
 class _Walker:
     def __init__(self, deadline: Deadline, fast: bool = False) -> None:
         self.deadline = deadline
         self.cells = 0
+        self.count = 0
+        """Blocks and characters so far, against _MAX_BLOCKS and _MAX_TEXT."""
+        self.text = 0
         self.fast = fast
         """No text boxes, deletions, Fallback copies or placeholders anywhere: every w:t under a paragraph counts."""
         self.placeholder = 0
@@ -126,21 +138,37 @@ class _Walker:
 
     def blocks(self, container: etree._Element) -> list[Block]:
         out: list[Block] = []
-        for child in container:
+        self.add(container, out)
+        return out
+
+    def add(self, children: Iterable[etree._Element], out: list[Block]) -> None:
+        for child in children:
             tag = child.tag
             if tag == _P:
                 boxes: list[etree._Element] = []
-                out.append(TextBlock(self.paragraph(child, boxes)))
+                text = self.paragraph(child, boxes)
+                self.counted(1, len(text))
+                out.append(TextBlock(text))
                 for box in boxes:
-                    out.extend(self.blocks(box))
+                    self.add(box, out)
             elif tag == _TBL:
+                self.counted(1, 0)
                 out.extend(self.table(child))
             elif tag in _WRAPPERS:
                 placeholder = tag == _SDT and _showing_placeholder(child)
                 self.placeholder += placeholder
-                out.extend(self.blocks(child))
+                self.add(child, out)
                 self.placeholder -= placeholder
-        return out
+
+    def counted(self, blocks: int, chars: int) -> None:
+        self.count += blocks
+        self.text += chars
+        if self.count > _MAX_BLOCKS:
+            raise LimitExceeded(f"document has more than {_MAX_BLOCKS} paragraphs and tables")
+        if self.text > _MAX_TEXT:
+            raise LimitExceeded(f"document holds more than {_MAX_TEXT} characters of text")
+        if blocks and self.count % 1024 == 0:
+            self.deadline.check()
 
     def paragraph(self, p: etree._Element, boxes: list[etree._Element]) -> str:
         if self.placeholder:
@@ -189,6 +217,7 @@ class _Walker:
                     text = "" if _inside_placeholder(tc, tbl) else self.cell_text(tc, nested)
                 _place(row, origins, span, vmerge, text)
             self.end_row(rows, row, after)
+        self.counted(0, _grid_chars(rows))
         return [TableBlock(pad(rows)), *nested]
 
     def end_row(self, rows: list[list[Cell]], row: list[Cell], after: int) -> None:
@@ -251,6 +280,7 @@ class _Walker:
             _place(row, origins, span, vmerge, "\n".join(lines[1:]))
         if row is not None:
             self.end_row(rows, row, after)
+        self.counted(0, _grid_chars(rows))
         return TableBlock(pad(rows))
 
     def cell_text(self, tc: etree._Element, nested: list[Block]) -> str:
@@ -263,6 +293,11 @@ class _Walker:
             else:
                 lines.extend("\t".join(c.text for c in _unique(row)) for row in block.rows)
         return "\n".join(lines)
+
+
+def _grid_chars(rows: list[list[Cell]]) -> int:
+    """Characters in a table's cells (a merged cell counted at every position: an upper bound)."""
+    return sum(len(cell.text) for row in rows for cell in row)
 
 
 def _showing_placeholder(sdt: etree._Element) -> bool:

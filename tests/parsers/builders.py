@@ -6,7 +6,7 @@ import io
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import docx
@@ -188,3 +188,63 @@ def form_table_flat() -> str:
         tr(tc("简介"), tc(str(v["简介"]), span=3)),
         tr(tc("联系人"), tc(str(v["联系人"])), tc("联系方式"), tc(str(v["联系方式"]))),
     )
+
+
+def docx_with_body_bytes(body: bytes | Iterable[bytes], stored: bool = False) -> bytes:
+    """A real .docx (python-docx's template) whose document.xml body is the given raw bytes, written in pieces so
+    that tens of MB need no second copy; stored (no compression) or deflated."""
+    template = docx_from_body("")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(template)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != "word/document.xml":
+                dst.writestr(info.filename, src.read(info.filename))
+        head, tail = src.read("word/document.xml").split(b"<w:body>")
+        method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        member = zipfile.ZipInfo("word/document.xml")
+        member.compress_type = method
+        with dst.open(member, "w", force_zip64=True) as fh:
+            fh.write(head + b"<w:body>")
+            for piece in [body] if isinstance(body, bytes) else body:
+                fh.write(piece)
+            fh.write(tail)
+    return out.getvalue()
+
+
+def xlsx_with_sheet_rows(rows: bytes | Iterable[bytes], before_rows: bytes = b"") -> bytes:
+    """form_xlsx() with raw <row> (or other) XML appended inside its sheetData, and before_rows put first in it."""
+    data = form_xlsx()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                dst.writestr(info.filename, src.read(info.filename))
+        head, tail = src.read("xl/worksheets/sheet1.xml").split(b"</sheetData>")
+        start, first_rows = head.split(b"<sheetData>")
+        with dst.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            fh.write(start + b"<sheetData>" + before_rows + first_rows)
+            for piece in [rows] if isinstance(rows, bytes) else rows:
+                fh.write(piece)
+            fh.write(b"</sheetData>" + tail)
+    return out.getvalue()
+
+
+def xlsx_from_rows(rows: Sequence[Sequence[object]], merges: Sequence[str] = (), title: str = "情况表") -> bytes:
+    """A one-sheet workbook holding the rows from A1 down, with the given ranges merged (openpyxl)."""
+    workbook = openpyxl.Workbook()
+    ws = workbook.active
+    assert ws is not None
+    ws.title = title
+    for row in rows:
+        ws.append(list(row))
+    for ref in merges:
+        ws.merge_cells(ref)
+    return xlsx_bytes(workbook)
+
+
+def docx_from_lines(lines: Sequence[str]) -> bytes:
+    """A .docx of plain paragraphs, one a line (the form typed as text, no table)."""
+    document = docx.Document()
+    for line in lines:
+        document.add_paragraph(line)
+    return docx_bytes(document)

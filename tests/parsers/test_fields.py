@@ -6,16 +6,8 @@ from datetime import date
 
 import pytest
 
-from parsers.fields import (
-    Field,
-    find_activity_date,
-    inline_pairs,
-    is_note,
-    label_of,
-    parse_headcount,
-    parse_phone,
-    split_contact,
-)
+from parsers.fields import find_activity_date, parse_headcount, parse_phone, split_contact
+from parsers.labels import Field, inline_pairs, is_note, label_of
 
 
 @pytest.mark.parametrize(
