@@ -229,7 +229,7 @@ class _Walker:
         if len(rows) % 256 == 0:
             self.deadline.check()
 
-    def flat_table(self, tbl: etree._Element) -> TableBlock:
+    def flat_table(self, tbl: etree._Element) -> TableBlock:  # noqa: C901 - one walk on purpose: the hot path
         """A table with no table inside it, read in one walk of only the elements that matter (rows, cells,
         paragraphs, text, spans and merges) in document order: the fast path, with no tag matcher built per
         paragraph. Every w:p starts a line of its cell; properties count only where they describe the row or cell

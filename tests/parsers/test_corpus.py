@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from parsers import FailureKind, parse
 from tests.fixtures.services import require_binary
+
+pytestmark = pytest.mark.slow  # every corpus file, LibreOffice included: part of CI, not of the quick set
 
 PARSER_KINDS = {
     FailureKind.CORRUPT,

@@ -12,6 +12,8 @@ from tests.fixtures.services import require_binary
 from tests.parsers.builders import docx_from_body, form_table, form_table_flat, form_xlsx, soffice_convert
 from tests.parsers.test_word import assert_filled_values
 
+pytestmark = pytest.mark.slow  # LibreOffice conversions: part of CI, not of the quick set
+
 REF = date(2026, 6, 1)
 
 WORD_TARGETS = {

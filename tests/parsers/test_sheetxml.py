@@ -49,6 +49,7 @@ def corpus_workbooks() -> list[Path]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", corpus_workbooks(), ids=lambda p: p.name)
 def test_lxml_reader_matches_openpyxl_on_real_workbooks(path: Path) -> None:
     native, reference = both(path.read_bytes())
