@@ -22,6 +22,7 @@ from store import failures as store_failures
 from store import messages, queries
 from store.session import SessionFactory, engine_of
 from tests.builders import DOCX, branch_mail, form_docx
+from tests.ingest.mailbuild import file_part, forwarded_as_attachment, raw_mail, tiny_text_parts
 from tests.parsers.builders import docx_from_body, form_table, rewrite_zip
 from tests.parsers.test_hostile import bomb_docx
 
@@ -228,3 +229,26 @@ def test_a_step_that_raises_is_shunted_once_and_a_second_poll_adds_nothing(
     assert (first.outcome, again.outcome) == (MessageOutcome.FAILURE, MessageOutcome.SKIPPED)
     with session_factory() as session:
         assert [f.kind for f in store_failures.list_failures(session)] == ["internal_error"]
+
+
+def test_a_form_forwarded_12_deep_is_a_visible_too_complex_failure_not_a_missing_attachment(
+    feed: Feed, session_factory: SessionFactory
+) -> None:
+    inner = branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)])
+    out = feed(forwarded_as_attachment(inner, 12))
+    assert (out.outcome, out.reason) == (MessageOutcome.FAILURE, FailureKind.TOO_COMPLEX)
+    with session_factory() as session:
+        (failure,) = store_failures.list_failures(session)
+    assert failure.kind == "too_complex" and "nested more than 10 deep" in failure.detail
+
+
+def test_a_form_found_beside_what_a_cap_cut_is_a_report_and_the_cut_is_still_a_failure(
+    feed: Feed, session_factory: SessionFactory
+) -> None:
+    form = file_part("情况表.docx", form_docx(), DOCX)
+    raw = raw_mail([("From", "财政局 <czj_lgb@163.com>"), ("Subject", "主题党日活动情况表"), ("MIME-Version", "1.0"),
+                    ("Message-ID", "<wide@163.com>")], b"", "=_wide_=", [form, *tiny_text_parts(10_050)])
+    out = feed(raw)
+    assert out.outcome is MessageOutcome.MIXED and out.counts.new_reports == 1
+    with session_factory() as session:
+        assert [f.kind for f in store_failures.list_failures(session)] == ["too_complex"]
