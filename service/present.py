@@ -31,14 +31,22 @@ DEFAULT_LIMIT = 50  # report lines `intake reports` prints unless told otherwise
 
 
 # ---- words ----------------------------------------------------------------------------------------------------
+def _in(when: datetime, tz: ZoneInfo) -> datetime:
+    """when in tz; a stored time at the edge of the calendar (year 9999 from an old store) stays as it is."""
+    try:
+        return when.astimezone(tz)
+    except (OverflowError, ValueError):
+        return when
+
+
 def iso(when: datetime | None, tz: ZoneInfo) -> str | None:
     """ISO 8601 with the offset of tz, e.g. 2026-05-10T10:30:00+08:00."""
-    return None if when is None else when.astimezone(tz).isoformat()
+    return None if when is None else _in(when, tz).isoformat()
 
 
 def local(when: datetime | None, tz: ZoneInfo) -> str:
     """A time as staff read it, e.g. 2026-05-10 10:30; empty for none."""
-    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M") if when is not None else ""
+    return _in(when, tz).strftime("%Y-%m-%d %H:%M") if when is not None else ""
 
 
 def cut(text: str, limit: int) -> str:
@@ -164,13 +172,14 @@ def failure_json(row: FailureRow, tz: ZoneInfo) -> dict[str, Any]:
         "note": row.note,
         "resolved_by": row.resolved_by,
         "resolved_at": iso(row.resolved_at, tz),
+        "location": row.location,
     }
 
 
 def failure_line(row: FailureRow, tz: ZoneInfo) -> str:
-    what = row.filename or row.subject or "-"
+    what = cut(row.filename or row.subject or row.location or "-", 80)
     return (f"{row.id:>5}  {status_text(row.status)}  {local(row.received_at, tz)}  {kind_text(row.kind)}  "
-            f"{row.sender}  {what}\n       {row.message}")
+            f"{cut(row.sender, 60)}  {what}\n       {row.message}")
 
 
 def failure_lines(rows: Sequence[FailureRow], tz: ZoneInfo, *, show_all: bool) -> list[str]:
@@ -188,12 +197,14 @@ def failure_details(row: FailureRow, tz: ZoneInfo) -> list[str]:
         f"待处理事项 {row.id}（{status_text(row.status)}）",
         f"类型：{kind_text(row.kind)}",
         f"说明：{row.message}",
-        f"发件人：{row.sender}",
-        f"主题：{row.subject}",
-        f"附件：{row.filename or '（无）'}",
+        f"发件人：{cut(row.sender, 200)}",
+        f"主题：{cut(row.subject, 500)}",
+        f"附件：{cut(row.filename, 200) or '（无）'}",
         f"收到时间：{local(row.received_at, tz)}",
-        f"技术细节：{row.detail or '（无）'}",
+        f"技术细节：{cut(row.detail, 2000) or '（无）'}",
     ]
+    if row.location:
+        lines.insert(4, f"邮箱中的位置：{row.location}")
     if row.status != FailureStatus.OPEN:
         lines.append(f"处理：{row.resolved_by} {local(row.resolved_at, tz)}  备注：{row.note}")
     return lines

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 import pytest
@@ -196,3 +197,14 @@ def test_the_migration_head_read_from_the_scripts_is_alembics_head() -> None:
     from store.db import alembic_config, shipped_head
 
     assert shipped_head() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_a_time_at_the_edge_of_the_calendar_left_by_an_older_version_still_lists() -> None:
+    """Before the fix, a Date of 9999-12-31 +0000 was stored as is and `intake failures` died with OverflowError."""
+    from datetime import UTC, datetime
+
+    from service import present
+
+    edge = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+    assert present.local(edge, ZoneInfo("Asia/Shanghai")) == "9999-12-31 23:00"
+    assert present.iso(edge, ZoneInfo("Asia/Shanghai")) == "9999-12-31T23:00:00+00:00"
