@@ -151,7 +151,7 @@ def _build_and_deliver(
         facts = digest_facts(session, day, tz)
         rows = facts.all_current_reports or tuple(current_reports(session))
 
-    rendered = render_digest(facts, tz, moment, len(rows), stale_after(settings))
+    rendered = render_digest(facts, tz, moment, len(rows), stale_after(settings), web_url=settings.web_url)
     message = compose_digest(
         rendered,
         sender=settings.digest_from or FALLBACK_FROM,
@@ -171,7 +171,7 @@ def _build_and_deliver(
 
     if chosen is not DigestMode.DRY_RUN:
         with session_factory() as session:
-            record_digest_run(session, day, moment, recipients, message_id, chosen)
+            record_digest_run(session, day, moment, recipients, message_id, chosen, html=rendered.html)
             session.commit()
     log.info("digest %s for %s done (%s, %d recipients)", message_id, day, chosen, len(recipients))
     return DigestOutcome(day, chosen, chosen is DigestMode.SEND, "", recipients, message_id, paths, rendered.subject)

@@ -36,3 +36,7 @@ class StoreMisconfigured(StoreError):
     def __init__(self, message: str, setting: str = "url") -> None:
         super().__init__(message)
         self.setting = setting
+
+
+class AlreadyExists(StoreError):
+    """A row with that unique name exists already (a console account, say)."""

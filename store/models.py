@@ -250,7 +250,7 @@ class PollRun(Base):
 
 
 class DigestRunRecord(Base):
-    """One daily digest built: the day it covers, when it went, to whom, its Message-ID."""
+    """One daily digest built: the day it covers, when it went, to whom, its Message-ID, its HTML as sent."""
 
     __tablename__ = "digest_runs"
     __table_args__ = (Index("ix_digest_runs_day", "day"),)
@@ -261,6 +261,7 @@ class DigestRunRecord(Base):
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     message_id: Mapped[str] = mapped_column(String(1000), default="")
     mode: Mapped[str] = mapped_column(String(20), default="send")
+    html_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))  # the HTML as sent (from 0004)
 
 
 class Lock(Base):
