@@ -209,6 +209,13 @@ def export_summary(settings: Settings, session_factory: SessionFactory, path: Pa
     return len(rows)
 
 
+def summary_bytes(settings: Settings, session_factory: SessionFactory, since: date | None = None) -> tuple[bytes, int]:
+    """The 汇总表 of current reports as .xlsx bytes (the web console's download) and its row count."""
+    with session_factory() as session:
+        rows = current_reports(session, since=since, tz=settings.tz)
+    return summary_xlsx_bytes(rows, settings.tz), len(rows)
+
+
 def parse_day(text: str, option: str) -> date:
     """A YYYY-MM-DD option value as a date; ValueError naming the option otherwise."""
     try:

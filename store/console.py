@@ -7,6 +7,7 @@ with 200 reports or 20,000.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -27,6 +28,7 @@ from store.models import (
     Duplicate,
     FailureRecord,
     Message,
+    PollRun,
     Report,
     ReportVersion,
     RosterEntry,
@@ -36,6 +38,7 @@ from store.records import DigestRun, FailureRow, SeasonTotals
 from store.session import SessionFactory
 from store.text import format_sender
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 PER_PAGE = 50
 SEARCH_KEPT = 200  # a search longer than this is cut: nobody types more, and LIKE patterns cost per character
@@ -418,13 +421,18 @@ def digest_html(session: Session, run_id: int) -> tuple[DigestRun, str | None] |
     return _digest_run(row), html
 
 
-# ---- health ----------------------------------------------------------------------------------------------------
-def database_ok(session_factory: SessionFactory) -> tuple[bool, str]:
-    """Whether the database answers a query now, and if not the first line of why."""
+def health(session_factory: SessionFactory) -> dict[str, object]:
+    """For a monitor: {"db": "ok", "open_failures": n, "last_poll_at": ISO time or None, "last_poll_ok": …}
+    while the database answers, else {"db": "unavailable"} (the reason goes to the log, not to the caller)."""
     try:
         with session_factory() as session:
-            session.execute(select(1)).all()
+            last = session.execute(
+                select(PollRun.finished_at, PollRun.ok).order_by(PollRun.finished_at.desc(), PollRun.id.desc()).limit(1)
+            ).first()
+            open_count = queries.open_failures(session)
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        return False, reason[0] if reason else type(exc).__name__
-    return True, ""
+        log.error("health check: the database does not answer: %s", str(getattr(exc, "orig", None) or exc)[:300])
+        return {"db": "unavailable"}
+    return {"db": "ok", "open_failures": open_count,
+            "last_poll_at": last[0].isoformat(timespec="seconds") if last else None,
+            "last_poll_ok": bool(last[1]) if last else None}

@@ -1,0 +1,59 @@
+"""Serve the console with uvicorn: in the foreground (`intake web`) or in a thread beside the scheduler
+(`intake run` with INTAKE_WEB_PORT), stopping within seconds when the service stops."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import uvicorn
+
+from core.settings import Settings
+from store.session import SessionFactory
+from web.app import create_app
+
+log = logging.getLogger(__name__)
+
+GRACEFUL_SECONDS = 3  # open requests get this long once a stop is asked for; the service promises 10 s in all
+
+
+def _config(settings: Settings, session_factory: SessionFactory, host: str, port: int) -> uvicorn.Config:
+    # proxy_headers: X-Forwarded-Proto/For from the local reverse proxy (127.0.0.1) only.
+    return uvicorn.Config(create_app(settings, session_factory), host=host, port=port, log_config=None,
+                          proxy_headers=True, forwarded_allow_ips="127.0.0.1,::1", server_header=False,
+                          timeout_graceful_shutdown=GRACEFUL_SECONDS, access_log=True)
+
+
+def serve(settings: Settings, session_factory: SessionFactory, host: str, port: int) -> None:
+    """Run until SIGINT/SIGTERM (uvicorn's own handlers)."""
+    log.info("console listening on http://%s:%s", host, port)
+    uvicorn.Server(_config(settings, session_factory, host, port)).run()
+
+
+class ConsoleThread:
+    """The console in a daemon thread: start() returns once it listens (or raises when it cannot), stop() asks
+    it to finish and waits up to timeout seconds."""
+
+    def __init__(self, settings: Settings, session_factory: SessionFactory, host: str, port: int) -> None:
+        self.server = uvicorn.Server(_config(settings, session_factory, host, port))
+        self.thread = threading.Thread(target=self.server.run, name="console", daemon=True)
+        self.where = f"http://{host}:{port}"
+
+    def start(self, timeout: float = 10.0) -> None:
+        self.thread.start()
+        waited = 0.0
+        while not self.server.started and self.thread.is_alive() and waited < timeout:
+            self.thread.join(0.05)
+            waited += 0.05
+        if not self.server.started:
+            self.server.should_exit = True
+            raise OSError(f"the console could not listen on {self.where} (see the log)")
+        log.info("console listening on %s", self.where)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            self.server.force_exit = True
+            self.thread.join(1.0)
+        log.info("console stopped")
