@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 
 import uvicorn
@@ -24,10 +25,16 @@ def _config(settings: Settings, session_factory: SessionFactory, host: str, port
                           timeout_graceful_shutdown=GRACEFUL_SECONDS, access_log=True)
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so that a port in use is an OSError the caller reports in one line."""
+    return socket.create_server((host, port), backlog=128)
+
+
 def serve(settings: Settings, session_factory: SessionFactory, host: str, port: int) -> None:
-    """Run until SIGINT/SIGTERM (uvicorn's own handlers)."""
+    """Run until SIGINT/SIGTERM (uvicorn's own handlers); OSError when the address cannot be bound."""
+    sock = listen(host, port)
     log.info("console listening on http://%s:%s", host, port)
-    uvicorn.Server(_config(settings, session_factory, host, port)).run()
+    uvicorn.Server(_config(settings, session_factory, host, port)).run(sockets=[sock])
 
 
 class ConsoleThread:
@@ -36,10 +43,14 @@ class ConsoleThread:
 
     def __init__(self, settings: Settings, session_factory: SessionFactory, host: str, port: int) -> None:
         self.server = uvicorn.Server(_config(settings, session_factory, host, port))
-        self.thread = threading.Thread(target=self.server.run, name="console", daemon=True)
+        self.host, self.port = host, port
+        self.thread: threading.Thread | None = None
         self.where = f"http://{host}:{port}"
 
     def start(self, timeout: float = 10.0) -> None:
+        sock = listen(self.host, self.port)  # OSError here, in the caller's thread, when the port is taken
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, name="console",
+                                       daemon=True)
         self.thread.start()
         waited = 0.0
         while not self.server.started and self.thread.is_alive() and waited < timeout:
@@ -52,6 +63,8 @@ class ConsoleThread:
 
     def stop(self, timeout: float = 5.0) -> None:
         self.server.should_exit = True
+        if self.thread is None:
+            return
         self.thread.join(timeout)
         if self.thread.is_alive():
             self.server.force_exit = True
