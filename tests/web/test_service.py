@@ -21,7 +21,7 @@ def free_port() -> int:
 
 
 def get_json(url: str) -> dict[str, object]:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own loopback server
+    with urllib.request.urlopen(url, timeout=5) as response:
         data: dict[str, object] = json.loads(response.read())
         return data
 
@@ -47,7 +47,7 @@ def test_the_service_serves_the_console_when_intake_web_port_is_set_and_stops_it
         wait_for(lambda: "poll done:" in log_path.read_text(errors="replace"), 60, "the first poll")
         health = get_json(f"http://127.0.0.1:{port}/healthz")
         assert health["last_poll_ok"] is True
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as page:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as page:
             assert "登录" in page.read().decode()
     finally:
         stop_service(proc, log_path)  # asserts exit 0 within 10 s
