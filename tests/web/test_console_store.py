@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.vocab import FailureKind
 from store import console, queries
 from store.dedup import record_attachment, record_form
 from store.failures import record_failure
@@ -42,7 +43,7 @@ def season(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
         _report(s, "第六支部", date(2026, 6, 1), at(11, 8))  # the next day
         m = record_message(s, message_in("坏附件", received_at=at(10, 11)))
         a = record_attachment(s, m.message_pk, attachment_in(b"PK broken", "坏.docx"), "docx")
-        record_failure(s, m.message_pk, a.attachment_pk, "corrupt", "BadZipFile")
+        record_failure(s, m.message_pk, a.attachment_pk, FailureKind.CORRUPT, "BadZipFile")
     with session_factory.begin() as s:  # the same mail again: a duplicate
         f = form(org="第二支部", activity=date(2026, 5, 2), headcount=20, agenda=("学习党章",))
         m = record_message(s, message_in("第二支部情况表（重发）", received_at=at(10, 12)))
@@ -122,7 +123,7 @@ def test_failure_pages_are_newest_first_and_open_only_by_default(session_factory
         for i in range(3):
             m = record_message(s, message_in(f"无附件{i}", received_at=datetime(2026, 5, 1, tzinfo=UTC)
                                              + timedelta(hours=i)))
-            record_failure(s, m.message_pk, None, "no_attachment")
+            record_failure(s, m.message_pk, None, FailureKind.NO_ATTACHMENT)
     from store.failures import ignore_failure
 
     with session_factory.begin() as s:
