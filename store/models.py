@@ -185,10 +185,10 @@ class ReportVersion(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     contact_person: Mapped[str] = mapped_column(Text, default="")
     contact_phone: Mapped[str] = mapped_column(Text, default="")
-    activity_date: Mapped[date | None]
+    activity_date: Mapped[date | None] = mapped_column(index=True)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
-    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"), index=True)
     correction: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -237,7 +237,8 @@ class PollRun(Base):
     """One poll of one account's folder: when, whether it worked, what it counted."""
 
     __tablename__ = "poll_runs"
-    __table_args__ = (Index("ix_poll_runs_account_folder", "account", "folder", "finished_at"),)
+    __table_args__ = (Index("ix_poll_runs_account_folder", "account", "folder", "finished_at"),
+                      Index("ix_poll_runs_finished_at", "finished_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account: Mapped[str] = mapped_column(String(320))
