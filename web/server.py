@@ -8,19 +8,21 @@ import socket
 import threading
 
 import uvicorn
+from starlette.applications import Starlette
 
 from core.settings import Settings
 from store.session import SessionFactory
 from web.app import create_app
+from web.context import Console
 
 log = logging.getLogger(__name__)
 
 GRACEFUL_SECONDS = 3  # open requests get this long once a stop is asked for; the service promises 10 s in all
 
 
-def _config(settings: Settings, session_factory: SessionFactory, host: str, port: int) -> uvicorn.Config:
+def _config(app: Starlette, host: str, port: int) -> uvicorn.Config:
     # proxy_headers: X-Forwarded-Proto/For from the local reverse proxy (127.0.0.1) only.
-    return uvicorn.Config(create_app(settings, session_factory), host=host, port=port, log_config=None,
+    return uvicorn.Config(app, host=host, port=port, log_config=None,
                           proxy_headers=True, forwarded_allow_ips="127.0.0.1,::1", server_header=False,
                           timeout_graceful_shutdown=GRACEFUL_SECONDS, access_log=True)
 
@@ -34,7 +36,7 @@ def serve(settings: Settings, session_factory: SessionFactory, host: str, port: 
     """Run until SIGINT/SIGTERM (uvicorn's own handlers); OSError when the address cannot be bound."""
     sock = listen(host, port)
     log.info("console listening on http://%s:%s", host, port)
-    uvicorn.Server(_config(settings, session_factory, host, port)).run(sockets=[sock])
+    uvicorn.Server(_config(create_app(settings, session_factory), host, port)).run(sockets=[sock])
 
 
 class ConsoleThread:
@@ -42,7 +44,9 @@ class ConsoleThread:
     it to finish and waits up to timeout seconds."""
 
     def __init__(self, settings: Settings, session_factory: SessionFactory, host: str, port: int) -> None:
-        self.server = uvicorn.Server(_config(settings, session_factory, host, port))
+        app = create_app(settings, session_factory)
+        self.console: Console = app.state.console  # its clock is a seam (docs/render_console.py sets the day)
+        self.server = uvicorn.Server(_config(app, host, port))
         self.host, self.port = host, port
         self.thread: threading.Thread | None = None
         self.where = f"http://{host}:{port}"
