@@ -45,7 +45,8 @@ def _overview(session: Session, day: date, tz: Any) -> dict[str, Any]:
 async def overview(request: Request, visit: Visit) -> Response:
     c = console_of(request)
     facts = await c.read(_overview, c.today(), c.settings.tz)
-    status = gather(c.settings, c.now(), check_mailbox=False, with_counts=False, session_factory=c.store)
+    status = await run_in_threadpool(gather, c.settings, c.now(), check_mailbox=False, with_counts=False,
+                                     session_factory=c.store)
     return c.render(request, "overview.html.j2", {"today": c.today(), "status": status, **facts})
 
 
@@ -167,8 +168,11 @@ async def digests(request: Request, visit: Visit) -> Response:
     c = console_of(request)
     runs = await c.read(console.digest_runs)
     folder = outbox_dir(c.settings)
-    shown = [(e, e.has_html or (e.run.mode == DigestMode.OUTBOX
-                                and (folder / f"{outbox_stem(e.run.day)}.html").is_file())) for e in runs]
+
+    def shown_as_sent(e: console.DigestEntry) -> bool:  # kept in the store, or the outbox's file of that day
+        return e.has_html or (e.run.mode == DigestMode.OUTBOX and (folder / f"{outbox_stem(e.run.day)}.html").is_file())
+
+    shown = await run_in_threadpool(lambda: [(e, shown_as_sent(e)) for e in runs])
     return c.render(request, "digests.html.j2", {"runs": shown, "modes": MODE_LABELS})
 
 
@@ -181,8 +185,8 @@ async def digest_view(request: Request, visit: Visit) -> Response:
         return not_found(request, f"没有编号为 {run_id} 的日报。")
     run, html = found
     outbox_file = outbox_dir(c.settings) / f"{outbox_stem(run.day)}.html"
-    if html is None and run.mode == DigestMode.OUTBOX and outbox_file.is_file():
-        html = outbox_file.read_text(encoding="utf-8", errors="replace")  # written before the store kept it
+    if html is None and run.mode == DigestMode.OUTBOX and outbox_file.is_file():  # sent before the store kept it
+        html = await run_in_threadpool(outbox_file.read_text, encoding="utf-8", errors="replace")
     if html is None:
         return not_found(request, f"{run.day.isoformat()} 的日报发出时本系统尚未保存其内容。")
     return Response(html, media_type="text/html; charset=utf-8", headers={"content-security-policy": DIGEST_CSP})

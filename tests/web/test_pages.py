@@ -303,3 +303,22 @@ def test_healthz_is_200_with_the_database_and_503_without(site: Site) -> None:
     engine_of(site.store).dispose()  # the pooled connections go; the next one meets the broken file
     down = client.get("/healthz")
     assert down.status_code == 503 and down.json() == {"db": "unavailable"}
+
+
+def test_a_digest_sent_before_its_html_was_kept_shows_from_the_outbox_or_says_it_was_not_kept(site: Site) -> None:
+    from store.events import record_digest_run
+
+    when = datetime(2020, 5, 15, 0, 0, tzinfo=UTC)
+    with site.store.begin() as session:
+        record_digest_run(session, date(2020, 5, 13), when, ["a@example.org"], "<a@x>", "outbox")
+        record_digest_run(session, date(2020, 5, 14), when, ["a@example.org"], "<b@x>", "send")
+    outbox = site.settings.data_dir / "outbox"
+    outbox.mkdir(parents=True)
+    (outbox / "digest-2020-05-13.html").write_text("<p>五月十三日的日报</p>", encoding="utf-8")
+    client = site.signed_in()
+    listing = client.get("/digests").text
+    assert "2020-05-14 的日报 <span class=\"muted\">（内容未保存）</span>" in listing
+    kept = first_id(r'href="/digests/(\d+)"', listing)
+    shown = client.get(f"/digests/{kept}")
+    assert shown.status_code == 200 and "五月十三日的日报" in shown.text
+    assert client.get("/digests/2").status_code == 404
