@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse
 
 from core.settings import Settings
 from core.vocab import AuditAction, FailureKind, FailureStatus, Role
+from store.db import reader_of
 from store.session import Session, SessionFactory
 
 P = ParamSpec("P")
@@ -35,10 +36,12 @@ class Console:
     settings: Settings
     store: SessionFactory
     templates: Environment = field(init=False)
+    reader: SessionFactory = field(init=False)
     now: Callable[[], datetime] = _now
 
     def __post_init__(self) -> None:
         self.templates = make_templates(self.settings)
+        self.reader = reader_of(self.store)
 
     @property
     def session_seconds(self) -> int:
@@ -48,9 +51,10 @@ class Console:
         return self.now().astimezone(self.settings.tz).date()
 
     async def read(self, fn: Callable[Concatenate[Session, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
-        """fn(session, …) in a worker thread, in a session of its own that is closed (never committed) after."""
+        """fn(session, …) in a worker thread, in a reading session of its own (on SQLite it does not wait for
+        the poll's write lock), closed (never committed) after."""
         def run() -> R:
-            with self.store() as session:
+            with self.reader() as session:
                 return fn(session, *args, **kwargs)
         return await run_in_threadpool(run)
 

@@ -46,7 +46,7 @@ async def overview(request: Request, visit: Visit) -> Response:
     c = console_of(request)
     facts = await c.read(_overview, c.today(), c.settings.tz)
     status = await run_in_threadpool(gather, c.settings, c.now(), check_mailbox=False, with_counts=False,
-                                     session_factory=c.store)
+                                     session_factory=c.reader)
     return c.render(request, "overview.html.j2", {"today": c.today(), "status": status, **facts})
 
 
@@ -158,7 +158,7 @@ async def raw_message(request: Request, visit: Visit) -> Response:
 @page()
 async def export_xlsx(request: Request, visit: Visit) -> Response:
     c = console_of(request)
-    data, _count = await c.read(lambda _session: summary_bytes(c.settings, c.store))
+    data, _count = await run_in_threadpool(summary_bytes, c.settings, c.reader)
     return Response(data, media_type=XLSX, headers=download_headers(xlsx_filename(c.today())))
 
 
@@ -195,6 +195,6 @@ async def digest_view(request: Request, visit: Visit) -> Response:
 # ---- health ----------------------------------------------------------------------------------------------------
 async def healthz(request: Request) -> Response:
     """No sign-in: 200 {"db": "ok", …} while the database answers, else 503 {"db": "unavailable"}."""
-    found = await run_in_threadpool(console.health, console_of(request).store)
+    found = await run_in_threadpool(console.health, console_of(request).reader)
     return JSONResponse(found, status_code=200 if found.get("db") == "ok" else 503,
                         headers={"cache-control": "no-store"})

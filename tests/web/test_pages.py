@@ -322,3 +322,16 @@ def test_a_digest_sent_before_its_html_was_kept_shows_from_the_outbox_or_says_it
     shown = client.get(f"/digests/{kept}")
     assert shown.status_code == 200 and "五月十三日的日报" in shown.text
     assert client.get("/digests/2").status_code == 404
+
+
+def test_pages_are_read_while_the_poll_holds_the_write_lock(staff: Site) -> None:
+    """SQLite: a message's transaction (BEGIN IMMEDIATE) may last as long as a LibreOffice conversion; the
+    console's reads begin deferred and read their snapshot meanwhile instead of waiting for it."""
+    from store.models import Message
+
+    client = staff.signed_in()
+    with staff.store.begin() as writer:  # the poll, mid-message
+        writer.get(Message, 1).subject = "改了一半"  # type: ignore[union-attr]
+        writer.flush()
+        for path in ("/", "/reports", "/failures", "/failures/1", "/healthz"):
+            assert client.get(path).status_code == 200, path
