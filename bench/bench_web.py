@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, func, insert, select
 from starlette.testclient import TestClient
 
 from bench.bench_store import SEASON_DAYS, SEASON_START, populate
@@ -34,7 +34,7 @@ from core.settings import Settings
 from service import accounts
 from store import console
 from store.db import make_engine, make_session_factory, open_store, upgrade
-from store.models import DigestRunRecord, FailureRecord, Message, ReportVersion
+from store.models import DigestRunRecord, FailureRecord, Message, Report, ReportVersion
 from web.app import create_app
 
 GOAL_MS = 100.0
@@ -64,7 +64,10 @@ def floors(engine: Engine) -> dict[str, Callable[[], object]]:
         "report": run(select(ReportVersion).where(ReportVersion.report_id == 1)),
         "failures": run(failures.where(FailureRecord.status == "open").order_by(FailureRecord.id.desc()).limit(50)),
         "failure": run(failures.where(FailureRecord.id == 1)),
-        "overview": run(failures.where(FailureRecord.status == "open").order_by(FailureRecord.id.desc()).limit(10)),
+        # the 概览 adds up every current report (the season) and lists the newest open items
+        "overview": run(select(func.count(ReportVersion.id), func.sum(ReportVersion.headcount))
+                        .join(Report, (Report.id == ReportVersion.report_id)
+                              & (ReportVersion.version_no == Report.current_version))),
         "digests": run(select(DigestRunRecord).order_by(DigestRunRecord.day.desc()).limit(400)),
         "health": run(select(FailureRecord.id).limit(1)),
     }

@@ -180,3 +180,16 @@ def test_staff_may_not_manage_accounts(site: Site) -> None:
         from store.users import get_user
 
         assert get_user(session, "x1") is None
+
+
+@pytest.mark.parametrize("path", ["/users/1/disable", "/users/1/enable", "/users/1/password", "/users/1/role"])
+def test_staff_may_not_change_accounts_even_with_a_valid_csrf_token(site: Site, path: str) -> None:
+    site.add_user("boss", "admin")
+    client = site.signed_in("limei")
+    response = client.post(path, data={"csrf_token": csrf_of(client), "password": "new password 1", "role": "staff"})
+    assert response.status_code == 403 and "只有管理员" in response.text
+    with site.store() as session:
+        from store.users import get_user
+
+        boss = get_user(session, "boss")
+    assert boss is not None and boss.role == "admin" and not boss.disabled
