@@ -220,7 +220,7 @@ class AuditAction(StrEnum):
     RESOLVE = "resolve"
     IGNORE = "ignore"
     REPARSE = "reparse"
-    ALIAS = "alias"
+    ALIAS = "roster_alias"  # as store.roster records a confirmed name (main)
     USER_ADD = "user_add"
     USER_DISABLE = "user_disable"
     USER_ENABLE = "user_enable"
