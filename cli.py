@@ -186,6 +186,16 @@ def say(lines: list[str] | str) -> None:
     click.echo(lines if isinstance(lines, str) else present.joined(lines))
 
 
+def cli_actor() -> str:
+    """Who made a change from the command line, for the audit log: cli (the system user)."""
+    import getpass
+
+    try:
+        return f"cli ({getpass.getuser()})"
+    except (KeyError, OSError):
+        return "cli"
+
+
 def program_name() -> str:
     """How the user started this program, for commands printed to type next: `intake` when that is on PATH,
     else the path typed (e.g. .venv/bin/intake)."""
@@ -370,14 +380,17 @@ def failures_show(ctx: click.Context, failure_id: int) -> None:
 
 def close_failure(ctx: click.Context, failure_id: int, note: str, status: str) -> None:
     """Resolve or ignore one failure with a note, and say so; an unknown id is one line, exit 1."""
-    from core.vocab import FailureStatus
+    from core.vocab import AuditAction, AuditTarget, FailureStatus
+    from store import audit
     from store.errors import NotFound
     from store.failures import ignore_failure, resolve_failure
 
     close = resolve_failure if status == FailureStatus.RESOLVED else ignore_failure
+    action = AuditAction.RESOLVE if status == FailureStatus.RESOLVED else AuditAction.IGNORE
     try:
         with store_of(ctx).begin() as session:
             close(session, failure_id, note, by="cli")
+            audit.record(session, cli_actor(), action, AuditTarget.FAILURE, failure_id, note)
     except NotFound:
         raise IntakeError(present.no_such_failure(failure_id)) from None
     say(present.closed_line(failure_id, FailureStatus(status)))
@@ -419,6 +432,12 @@ def reparse(ctx: click.Context, failure_ids: tuple[int, ...], all_failures: bool
                                    context_for(settings, settings.imap_user or "local"))
     except NotFound as exc:
         raise IntakeError(str(exc)) from None
+    from core.vocab import AuditAction, AuditTarget
+    from store import audit
+
+    with store_of(ctx).begin() as session:
+        for failure_id, what in summary.details:
+            audit.record(session, cli_actor(), AuditAction.REPARSE, AuditTarget.FAILURE, failure_id, what)
     say(present.reparse_lines(summary))
 
 
@@ -618,6 +637,8 @@ def run(ctx: click.Context) -> None:
         code = scheduler.run_service(settings)
     except StoreError as exc:
         raise store_error(exc, settings) from None
+    except OSError as exc:  # the console's port (INTAKE_WEB_PORT) is taken or not ours to bind
+        raise IntakeError(f"服务无法启动：{exc}") from None
     ctx.exit(code)
 
 
@@ -667,6 +688,130 @@ def status(ctx: click.Context, as_json: bool, no_mailbox: bool) -> None:
         say(present.status_lines(found, settings.tz))
     if not found.database_ok or found.mailbox_ok is False:
         ctx.exit(EXIT_RUNTIME)
+
+
+# ---- console accounts and the console ---------------------------------------------------------------------------
+def read_password(ctx: click.Context, from_stdin: bool) -> str:
+    """A new password: the first line of stdin (--password-stdin), else typed twice at a hidden prompt."""
+    if from_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise IntakeError("标准输入中没有密码（--password-stdin 读第一行）", EXIT_USAGE)
+        return line
+    if not sys.stdin.isatty():
+        raise IntakeError("没有终端可输入密码：请用 --password-stdin 从标准输入读取", EXIT_USAGE)
+    password: str = click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次", err=True)
+    return password
+
+
+def account_change(ctx: click.Context, change: Any, *args: Any) -> Any:
+    """Run one account change (service.accounts) in a transaction; its errors are one line."""
+    from service.accounts import AccountError
+    from store.errors import AlreadyExists, NotFound
+
+    try:
+        with store_of(ctx).begin() as session:
+            return change(session, *args, cli_actor())
+    except AccountError as exc:
+        raise IntakeError(str(exc), EXIT_USAGE) from None
+    except AlreadyExists:
+        raise IntakeError(f"账号 {args[0]} 已存在") from None
+    except NotFound:
+        raise IntakeError(f"没有账号 {args[0]}（intake user list 列出全部）") from None
+
+
+@main.group(name="user")
+def user_group() -> None:
+    """网页控制台的账号：add / list / disable / enable / password。"""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True,
+              help="staff 工作人员（查看、处理待处理事项）；admin 管理员（另可管理账号）。")
+@click.option("--password-stdin", is_flag=True, help="从标准输入的第一行读取密码（默认在终端提示输入两次）。")
+@click.pass_context
+def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
+    """新建一个网页控制台账号（密码至少 8 个字符，以 argon2 散列保存）。"""
+    from service import accounts
+
+    password = read_password(ctx, password_stdin)
+    row = account_change(ctx, lambda s, n, a: accounts.add_user(s, n, password, role, a), name)
+    say(present.user_added_line(row))
+
+
+@user_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组。")
+@click.pass_context
+def user_list(ctx: click.Context, as_json: bool) -> None:
+    """列出网页控制台的账号。"""
+    import json
+    from datetime import UTC, datetime
+
+    from store.users import list_users
+
+    settings = settings_of(ctx)
+    with store_of(ctx)() as session:
+        rows = list_users(session)
+    if as_json:
+        say(json.dumps([present.user_json(r, settings.tz) for r in rows], ensure_ascii=False, indent=2))
+    else:
+        say(present.user_lines(rows, settings.tz, datetime.now(UTC)))
+
+
+@user_group.command("disable")
+@click.argument("name")
+@click.pass_context
+def user_disable(ctx: click.Context, name: str) -> None:
+    """停用一个账号（立即在所有浏览器上退出）。"""
+    from service import accounts
+
+    row = account_change(ctx, lambda s, n, a: accounts.set_disabled(s, n, True, a), name)
+    say(present.user_changed_line(row, "已停用"))
+
+
+@user_group.command("enable")
+@click.argument("name")
+@click.pass_context
+def user_enable(ctx: click.Context, name: str) -> None:
+    """重新启用一个已停用的账号。"""
+    from service import accounts
+
+    row = account_change(ctx, lambda s, n, a: accounts.set_disabled(s, n, False, a), name)
+    say(present.user_changed_line(row, "已启用"))
+
+
+@user_group.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="从标准输入的第一行读取新密码（默认在终端提示输入两次）。")
+@click.pass_context
+def user_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """给账号设新密码（解除锁定，并在所有浏览器上退出）。"""
+    from service import accounts
+
+    password = read_password(ctx, password_stdin)
+    row = account_change(ctx, lambda s, n, a: accounts.change_password(s, n, password, a), name)
+    say(present.user_changed_line(row, "密码已修改"))
+
+
+@main.command()
+@click.option("--host", default=None, metavar="HOST", help="监听的地址（默认 INTAKE_WEB_HOST，即 127.0.0.1）。")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, metavar="PORT",
+              help="监听的端口（默认 INTAKE_WEB_PORT，未设置时 8080）。")
+@click.pass_context
+def web(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """启动网页控制台（在前台运行，Ctrl+C 停止）；放在内网的 HTTPS 反向代理之后使用。"""
+    from core.logs import setup_logging
+    from web.server import serve
+
+    settings = settings_of(ctx)
+    factory = store_of(ctx)
+    setup_logging(settings, logging.DEBUG if ctx.obj.get("verbose") else logging.INFO)
+    where_host, where_port = host or settings.web_host, port or settings.web_port or 8080
+    try:
+        serve(settings, factory, where_host, where_port)
+    except OSError as exc:
+        raise IntakeError(f"网页控制台无法在 {where_host}:{where_port} 上启动：{exc.strerror or exc}") from None
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
+from typing import Protocol
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -119,17 +120,38 @@ def start_watcher(settings: Settings, session_factory: SessionFactory, stop: thr
     return thread
 
 
+class Companion(Protocol):
+    """Something that runs beside the jobs (the web console): started before them, stopped with them."""
+
+    def start(self) -> None: ...
+    def stop(self, timeout: float = 5.0) -> None: ...
+
+
+def start_console(settings: Settings, session_factory: SessionFactory) -> Companion | None:
+    """The web console in a thread when INTAKE_WEB_PORT is set (on INTAKE_WEB_HOST), else None."""
+    if not settings.web_port:
+        return None
+    from web.server import ConsoleThread  # the web framework is loaded only when the console is wanted
+
+    console = ConsoleThread(settings, session_factory, settings.web_host, settings.web_port)
+    console.start()
+    return console
+
+
 def run_service(settings: Settings) -> int:
-    """Run until SIGTERM or SIGINT; finish the message in hand, then exit 0."""
+    """Run until SIGTERM or SIGINT; finish the message in hand, then exit 0 (the console stops at once)."""
     session_factory = open_store(settings.effective_database_url)
     stop = threading.Event()
     scheduler, executor = build_scheduler(settings, session_factory, stop)
+    console = start_console(settings, session_factory)
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %s: stopping after the message in hand", signal.Signals(signum).name)
         stop.set()
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        if console is not None:  # uvicorn winds down in its own thread while the poll finishes its message
+            threading.Thread(target=console.stop, name="console-stop", daemon=True).start()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -148,6 +170,8 @@ def run_service(settings: Settings) -> int:
     executor.shutdown(wait=True)
     if watcher is not None:
         watcher.join(STOP_GRACE_SECONDS)
+    if console is not None:
+        console.stop(timeout=5.0)
     log.info("service stopped")
     return 0
 
@@ -174,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"intake: {variable}: {exc}", file=sys.stderr)
         return 2
     except StoreError as exc:
+        print(f"intake: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the console's port (INTAKE_WEB_PORT) is taken
         print(f"intake: {exc}", file=sys.stderr)
         return 1
 

@@ -56,6 +56,10 @@ class Settings:
     receipt_max_age_hours: float = 72.0  # older mail (a first backfill) gets none
     office_phone: str = "65158951"  # signed under every receipt, as in the notice
     season: str = "04-11"  # the months branches report in, MM-MM (the notice's April to November)
+    web_host: str = "127.0.0.1"  # where the console listens (behind the intranet proxy)
+    web_port: int = 0  # the console inside `intake run`; 0 = off
+    web_session_hours: float = 8.0  # a console login lasts this long
+    web_url: str = ""  # where staff open the console; the digest links to it when set
 
     @property
     def tz(self) -> ZoneInfo:
@@ -133,7 +137,7 @@ def _parse_int(name: str, raw: Any, minimum: int = 0) -> int:
 # Upper bounds: a timeout of more than an hour or a poll interval of more than a day is a typo, and a huge
 # value overflows the scheduler's timedelta.
 FLOAT_MAXIMUM = {"imap_timeout": 3600.0, "smtp_timeout": 3600.0, "poll_minutes": 1440.0,
-                 "receipt_max_age_hours": 24.0 * 366}
+                 "receipt_max_age_hours": 24.0 * 366, "web_session_hours": 24.0 * 31}
 
 
 def _parse_float(name: str, raw: Any) -> float:
@@ -231,6 +235,26 @@ def _parse_port(name: str, raw: Any) -> int:
     return port
 
 
+def _parse_web_port(name: str, raw: Any) -> int:
+    """A TCP port, or 0 for no console inside `intake run`."""
+    port = _parse_int(name, raw, minimum=0)
+    if port > 65535:
+        raise SettingsError(f"{_env_name(name)}: not a TCP port: {raw!r}")
+    return port
+
+
+def _parse_web_url(name: str, raw: Any) -> str:
+    """The console's address as staff open it: http(s)://host[:port][/path], kept without a trailing slash."""
+    text = str(raw).strip().rstrip("/")
+    if not text:
+        return ""
+    scheme, sep, rest = text.partition("://")
+    if scheme.lower() not in ("http", "https") or not sep or not rest or any(c in text for c in " \"<>\r\n\t"):
+        raise SettingsError(f"{_env_name(name)}: expected an address such as https://intake.example.gov.cn, "
+                            f"got {raw!r}")
+    return text
+
+
 def _parse_text(_name: str, raw: Any) -> str:
     return str(raw).strip()
 
@@ -268,6 +292,9 @@ PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "smtp_security": _parse_choice("ssl", "starttls", "none"),
     "log_format": _parse_choice("plain", "json"),
     "season": _parse_season,
+    "web_port": _parse_web_port,
+    "web_session_hours": _parse_float,
+    "web_url": _parse_web_url,
 }
 
 

@@ -208,3 +208,49 @@ class Role(StrEnum):
 
     STAFF = "staff"
     ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+class AuditAction(StrEnum):
+    """What a person changed, as the audit log keeps it (who, what, when, note), from the console or the CLI."""
+
+    RESOLVE = "resolve"
+    IGNORE = "ignore"
+    REPARSE = "reparse"
+    ALIAS = "roster_alias"  # as store.roster records a confirmed name (main)
+    USER_ADD = "user_add"
+    USER_DISABLE = "user_disable"
+    USER_ENABLE = "user_enable"
+    USER_PASSWORD = "user_password"
+    USER_ROLE = "user_role"
+
+    @property
+    def label(self) -> str:
+        return AUDIT_LABELS[self]
+
+
+AUDIT_LABELS: dict[AuditAction, str] = {
+    AuditAction.RESOLVE: "标记为已解决",
+    AuditAction.IGNORE: "标记为已忽略",
+    AuditAction.REPARSE: "重新解析",
+    AuditAction.ALIAS: "确认名称",
+    AuditAction.USER_ADD: "新建账号",
+    AuditAction.USER_DISABLE: "停用账号",
+    AuditAction.USER_ENABLE: "启用账号",
+    AuditAction.USER_PASSWORD: "修改密码",
+    AuditAction.USER_ROLE: "修改角色",
+}
+
+ROLE_LABELS: dict[Role, str] = {Role.STAFF: "工作人员", Role.ADMIN: "管理员"}
+
+
+class AuditTarget(StrEnum):
+    """What an audit entry is about (its target_kind); target_id is that row's id."""
+
+    FAILURE = "failure"
+    REPORT = "report"
+    ROSTER = "roster"
+    USER = "user"

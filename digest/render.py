@@ -103,6 +103,7 @@ class FailureView:
     reason: str
     ask: str
     reply_href: str
+    web_href: str = ""  # this item in the web console, when INTAKE_WEB_URL is set
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,7 @@ class DigestView:
     xlsx_name: str
     xlsx_rows: int
     roster: RosterView | None = None
+    web_url: str = ""  # the web console (INTAKE_WEB_URL): staff handle items there instead of with a command
 
 
 @dataclass(frozen=True)
@@ -320,7 +322,12 @@ def sender_address(sender: str) -> str:
     return address if len(address) <= 320 else ""
 
 
-def _failure_view(row: FailureRow, tz: ZoneInfo) -> FailureView:
+def console_href(web_url: str, path: str) -> str:
+    """A page of the web console: web_url (INTAKE_WEB_URL, checked by the settings) and a path of our own."""
+    return f"{web_url.rstrip('/')}{path}" if web_url else ""
+
+
+def _failure_view(row: FailureRow, tz: ZoneInfo, web_url: str = "") -> FailureView:
     reason, ask = split_staff_message(cut(failure_message(row), limits.REASON))
     subject = cut(row.subject, limits.SUBJECT)
     return FailureView(
@@ -331,6 +338,7 @@ def _failure_view(row: FailureRow, tz: ZoneInfo) -> FailureView:
         reason=reason,
         ask=ask,
         reply_href=mailto_href(sender_address(row.sender), "回复：" + cut(row.subject, limits.REPLY_SUBJECT)),
+        web_href=console_href(web_url, f"/failures/{int(row.id)}"),
     )
 
 
@@ -438,9 +446,10 @@ def _summary_line(facts: DigestFacts, dup_total: int) -> str:
 
 
 def build_view(
-    facts: DigestFacts, tz: ZoneInfo, now: datetime, xlsx_rows: int, stale_after: timedelta = STALE_POLL_AFTER
+    facts: DigestFacts, tz: ZoneInfo, now: datetime, xlsx_rows: int, stale_after: timedelta = STALE_POLL_AFTER,
+    web_url: str = "",
 ) -> DigestView:
-    """Turn the store's facts into formatted Chinese text for the templates."""
+    """Turn the store's facts into formatted Chinese text for the templates; web_url links items to the console."""
     health = tuple(_health_view(h, tz, now, stale_after) for h in facts.health)
     # Transient errors after which polling recovered are listed, but only a stale mailbox or a refused login
     # (e.g. an expired 授权码) raises the warning at the top. No poll at all (mail only imported from files,
@@ -461,7 +470,7 @@ def build_view(
         corrections_total=len(facts.corrections),
         corrections=listed(facts.corrections, lambda c: _correction_view(c, tz)),
         failures_total=len(facts.new_failures),
-        failures=listed(facts.new_failures, lambda f: _failure_view(f, tz)),
+        failures=listed(facts.new_failures, lambda f: _failure_view(f, tz, web_url)),
         open_failures=facts.season.open_failures,
         duplicate_total=dup_total,
         duplicates=duplicates,
@@ -479,6 +488,7 @@ def build_view(
         xlsx_name=xlsx_filename(facts.day),
         xlsx_rows=xlsx_rows,
         roster=_roster_view(facts.roster, facts.day) if facts.roster is not None else None,
+        web_url=web_url.rstrip("/"),
     )
 
 
@@ -498,13 +508,16 @@ _ENV = Environment(
 
 
 def render_digest(
-    facts: DigestFacts, tz: ZoneInfo, now: datetime, xlsx_rows: int, stale_after: timedelta = STALE_POLL_AFTER
+    facts: DigestFacts, tz: ZoneInfo, now: datetime, xlsx_rows: int, stale_after: timedelta = STALE_POLL_AFTER,
+    web_url: str = "",
 ) -> RenderedDigest:
     """Subject, HTML and text for one day; now is when the digest is built (aware), xlsx_rows the 汇总表 size.
 
     stale_after: how long without a successful poll before the mailbox is flagged at the top of the digest.
+    web_url (INTAKE_WEB_URL): when set, each 待处理 item links to its page in the web console ("在网页中处理")
+    instead of the digest telling staff to run a command.
     """
-    view = build_view(facts, tz, now, xlsx_rows, stale_after)
+    view = build_view(facts, tz, now, xlsx_rows, stale_after, web_url)
     hours = f"{stale_after.total_seconds() / 3600:g}"
     html = _ENV.get_template("digest.html.j2").render(v=view, late_after=LATE_AFTER_DAYS, stale_hours=hours)
     text = _ENV.get_template("digest.txt.j2").render(v=view, late_after=LATE_AFTER_DAYS, stale_hours=hours)

@@ -153,7 +153,7 @@ def _build_and_deliver(
         facts = digest_facts(session, day, tz, settings.season_months)
         rows = facts.all_current_reports or tuple(current_reports(session))
 
-    rendered = render_digest(facts, tz, moment, len(rows), stale_after(settings))
+    rendered = render_digest(facts, tz, moment, len(rows), stale_after(settings), web_url=settings.web_url)
     message = compose_digest(
         rendered,
         sender=settings.digest_from or FALLBACK_FROM,
@@ -173,7 +173,7 @@ def _build_and_deliver(
 
     if chosen is not DigestMode.DRY_RUN:
         with session_factory() as session:
-            record_digest_run(session, day, moment, recipients, message_id, chosen)
+            record_digest_run(session, day, moment, recipients, message_id, chosen, html=rendered.html)
             session.commit()
     log.info("digest %s for %s done (%s, %d recipients)", message_id, day, chosen, len(recipients))
     return DigestOutcome(day, chosen, chosen is DigestMode.SEND, "", recipients, message_id, paths, rendered.subject)
@@ -215,3 +215,10 @@ def export_summary(settings: Settings, session_factory: SessionFactory, path: Pa
     write_summary_xlsx(rows, settings.tz, path, table)
     log.info("汇总表 with %d reports written to %s", len(rows), path)
     return len(rows)
+
+
+def summary_bytes(settings: Settings, session_factory: SessionFactory, since: date | None = None) -> tuple[bytes, int]:
+    """The 汇总表 of current reports as .xlsx bytes (the web console's download) and its row count."""
+    with session_factory() as session:
+        rows = current_reports(session, since=since, tz=settings.tz)
+    return summary_xlsx_bytes(rows, settings.tz), len(rows)

@@ -181,7 +181,8 @@ def build_workbook(rows: Iterable[ReportRow], tz: ZoneInfo) -> Workbook:
     for count, report in enumerate(rows, start=1):
         _append_report(ws, count, report, tz)
         r = count + 1
-        for col, cell in enumerate(ws[r], start=1):
+        for col in range(1, len(HEADERS) + 1):  # ws[r] would measure the whole sheet each row: O(n²)
+            cell = ws.cell(row=r, column=col)
             cell.border = border
             cell.alignment = center_top if HEADERS[col - 1] in {"序号", "人数", "是否逾期", "版本"} else wrap_top
         phone = ws.cell(row=r, column=HEADERS.index("联系方式") + 1)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from receipts.send import SendSummary
     from service.demo import DemoResult
     from service.status import Status
-    from store.records import FailureRow, ReceiptRow, ReportRow
+    from store.records import FailureRow, ReceiptRow, ReportRow, UserRow
 
 DEFAULT_LIMIT = 50  # report lines `intake reports` prints unless told otherwise (the newest; 0 = all)
 
@@ -216,6 +216,40 @@ def closed_line(failure_id: int, status: FailureStatus) -> str:
 
 def no_such_failure(failure_id: int) -> str:
     return f"没有编号为 {failure_id} 的待处理事项（intake failures --all 列出全部）"
+
+
+# ---- console accounts ------------------------------------------------------------------------------------------
+def _role_text(code: str) -> str:
+    from core.vocab import Role
+
+    try:
+        return Role(code).label
+    except ValueError:
+        return code
+
+
+def user_json(row: UserRow, tz: ZoneInfo) -> dict[str, Any]:
+    return {"name": row.name, "role": row.role, "disabled": row.disabled, "locked_until": iso(row.locked_until, tz),
+            "created_at": iso(row.created_at, tz), "password_changed_at": iso(row.password_changed_at, tz)}
+
+
+def user_lines(rows: Sequence[UserRow], tz: ZoneInfo, now: datetime) -> list[str]:
+    """One line per account: name, role, state, when made; then how many."""
+    lines = []
+    for row in rows:
+        state = "已停用" if row.disabled else (
+            f"锁定至 {local(row.locked_until, tz)}" if row.locked_until and row.locked_until > now else "正常")
+        lines.append(f"{row.name}  {_role_text(row.role)}（{row.role}）  {state}  建立于 {local(row.created_at, tz)}")
+    lines.append(f"共 {len(rows)} 个账号" if rows else "还没有账号：用 intake user add 名字 --role admin 建立第一个")
+    return lines
+
+
+def user_added_line(row: UserRow) -> str:
+    return f"账号 {row.name} 已建立（{_role_text(row.role)}）"
+
+
+def user_changed_line(row: UserRow, what: str) -> str:
+    return f"账号 {row.name} {what}"
 
 
 # ---- digest ----------------------------------------------------------------------------------------------------

@@ -80,8 +80,13 @@ def _folders(settings: Settings, session_factory: SessionFactory) -> tuple[tuple
     return tuple(newest.get(f, FolderStatus(f, None, False, NEVER_POLLED)) for f in wanted), last_run
 
 
-def gather(settings: Settings, now: datetime, *, check_mailbox: bool = True) -> Status:
-    """Read the store and, unless told not to, ask the mailbox; never raises for a service that is down."""
+def gather(settings: Settings, now: datetime, *, check_mailbox: bool = True, with_counts: bool = True,
+           session_factory: SessionFactory | None = None) -> Status:
+    """Read the store and, unless told not to, ask the mailbox; never raises for a service that is down.
+
+    with_counts=False leaves out the totals (they read every table; the console's 概览 shows the open failures
+    only). session_factory: the store already open, else the settings' database is opened.
+    """
     db_ok, db_error = True, ""
     folders: tuple[FolderStatus, ...] = ()
     counts: dict[str, int] = {}
@@ -89,10 +94,10 @@ def gather(settings: Settings, now: datetime, *, check_mailbox: bool = True) -> 
     last_run = None
     digest = None
     try:
-        factory = open_store(settings.effective_database_url)
+        factory = session_factory or open_store(settings.effective_database_url)
         folders, last_run = _folders(settings, factory)
         with factory() as session:
-            counts = queries.counts(session)
+            counts = queries.counts(session) if with_counts else {"open_failures": queries.open_failures(session)}
             sent = receipts.receipt_counts(session)
             digest = events.last_done_digest(session)
     except StoreError as exc:

@@ -41,9 +41,13 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "intake_read_only"  # execution option of reader_of's sessions
+
+
 def _on_sqlite_begin(conn: Any) -> None:
     # IMMEDIATE: take the write lock at BEGIN, so two writers wait (busy_timeout) instead of failing later.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A reader (reader_of) begins deferred: WAL lets it read its snapshot while a writer holds the lock.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -167,6 +171,14 @@ def _bring_to_head(engine: Engine, where: str) -> None:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions the caller owns: store functions flush but never commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def reader_of(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions on the same engine for reading only: on SQLite they do not take the write lock, so a page can be
+    read while the poll holds it (a message's transaction may last as long as a LibreOffice conversion). Writing
+    in one of these sessions is a mistake; on PostgreSQL they are ordinary sessions."""
+    bind = factory.kw["bind"]
+    return make_session_factory(bind.execution_options(**{READ_ONLY: True}))
 
 
 def open_store(url: str) -> sessionmaker[Session]:

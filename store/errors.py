@@ -48,3 +48,7 @@ class RosterConflict(StoreError):
     def __init__(self, problems: list[tuple[int, str]] | tuple[tuple[int, str], ...]) -> None:
         self.problems = tuple(problems)
         super().__init__("；".join(message for _, message in self.problems[:3]))
+
+
+class AlreadyExists(StoreError):
+    """A row with that unique name exists already (a console account, say)."""

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.vocab import DigestMode
+from store.blobs import put_blob
 from store.models import DigestRunRecord, PollRun
 from store.records import DigestRun, PollRecord
 from store.text import clean_text, clip
@@ -55,11 +56,14 @@ def digest_done(session: Session, day: date) -> bool:
 
 
 def record_digest_run(
-    session: Session, day: date, sent_at: datetime, recipients: Sequence[str], message_id: str, mode: str
+    session: Session, day: date, sent_at: datetime, recipients: Sequence[str], message_id: str, mode: str,
+    html: str = "",
 ) -> None:
-    """Keep one digest built for a day: when, to whom, its Message-ID, and mode ("send" or "dry-run")."""
+    """Keep one digest built for a day: when, to whom, its Message-ID, mode ("send" or "dry-run") and its HTML
+    as sent (a blob; the web console shows it again)."""
+    html_sha256 = put_blob(session, html.encode("utf-8")) if html else None
     session.add(DigestRunRecord(day=day, sent_at=sent_at, recipients=[clean_text(r) for r in recipients],
-                                message_id=clip(message_id, 1000), mode=clip(mode, 20)))
+                                message_id=clip(message_id, 1000), mode=clip(mode, 20), html_sha256=html_sha256))
     session.flush()
     log.info("digest for %s recorded (%s, Message-ID %s)", day.isoformat(), mode, message_id)
 

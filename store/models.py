@@ -185,7 +185,7 @@ class ReportVersion(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     contact_person: Mapped[str] = mapped_column(Text, default="")
     contact_phone: Mapped[str] = mapped_column(Text, default="")
-    activity_date: Mapped[date | None]
+    activity_date: Mapped[date | None] = mapped_column(index=True)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"), index=True)
@@ -237,7 +237,8 @@ class PollRun(Base):
     """One poll of one account's folder: when, whether it worked, what it counted."""
 
     __tablename__ = "poll_runs"
-    __table_args__ = (Index("ix_poll_runs_account_folder", "account", "folder", "finished_at"),)
+    __table_args__ = (Index("ix_poll_runs_account_folder", "account", "folder", "finished_at"),
+                      Index("ix_poll_runs_finished_at", "finished_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account: Mapped[str] = mapped_column(String(320))
@@ -250,7 +251,7 @@ class PollRun(Base):
 
 
 class DigestRunRecord(Base):
-    """One daily digest built: the day it covers, when it went, to whom, its Message-ID."""
+    """One daily digest built: the day it covers, when it went, to whom, its Message-ID, its HTML as sent."""
 
     __tablename__ = "digest_runs"
     __table_args__ = (Index("ix_digest_runs_day", "day"),)
@@ -261,6 +262,7 @@ class DigestRunRecord(Base):
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     message_id: Mapped[str] = mapped_column(String(1000), default="")
     mode: Mapped[str] = mapped_column(String(20), default="send")
+    html_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))  # the HTML as sent (from 0004)
 
 
 class Lock(Base):

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Text, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from store.events import last_done_digest
@@ -70,6 +70,16 @@ def is_late(received_at: datetime, activity_date: date | None, tz: ZoneInfo = DE
 def _late_from(activity_date: date, tz: ZoneInfo) -> datetime:
     """The first instant that counts as late: local midnight starting day activity + 8."""
     return day_bounds(activity_date + timedelta(days=LATE_AFTER_DAYS + 1), tz)[0]
+
+
+def late_from(activity_date: date, tz: ZoneInfo = DEFAULT_TZ) -> datetime:
+    """The first instant (UTC) at which a form for an activity on that date counts as late (逾期)."""
+    return _late_from(activity_date, tz)
+
+
+def strings(json_text: str | None) -> tuple[str, ...]:
+    """A JSON list of strings read back from its text (agenda, warnings)."""
+    return _strings(json_text)
 
 
 def _strings(json_text: str | None) -> tuple[str, ...]:
@@ -164,6 +174,11 @@ def counts(session: Session) -> dict[str, int]:
         "poll_errors": n(PollRun.id, PollRun.ok.is_(False)),
         "digests_sent": n(DigestRunRecord.id, DigestRunRecord.mode == "send"),
     }
+
+
+def open_failures(session: Session) -> int:
+    """How many failures are open (待处理)."""
+    return int(session.scalar(select(func.count(FailureRecord.id)).where(FailureRecord.status == "open")) or 0)
 
 
 def _field_text(version: ReportVersion, name: str) -> str:
@@ -302,6 +317,65 @@ def _current_as_of(session: Session, end: datetime, tz: ZoneInfo) -> list[Report
     return list(latest.values())
 
 
+def new_report_ids(start: datetime, end: datetime) -> Select[int]:
+    """The reports new between start and end, as the digest counts them.
+
+    A report is new on the day its mail arrived, or, when a reparse turned an earlier failed attachment into
+    it, on the day of that reparse: otherwise staff would never hear of it.
+    """
+    reparsed_today = (FailureRecord.resolved_by == "reparse", FailureRecord.resolved_at >= start,
+                      FailureRecord.resolved_at < end)
+    reparsed_files = select(FailureRecord.attachment_id).where(*reparsed_today)
+    reparsed_mails = select(FailureRecord.message_id).where(*reparsed_today, FailureRecord.attachment_id.is_(None))
+    return select(ReportVersion.report_id).where(
+        ReportVersion.version_no == 1,
+        ((ReportVersion.received_at >= start) & (ReportVersion.received_at < end))
+        | ((ReportVersion.received_at < start)
+           & (ReportVersion.attachment_id.in_(reparsed_files) | ReportVersion.message_id.in_(reparsed_mails))),
+    )
+
+
+def failures_of_day(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """A failure belongs to the day its mail arrived; an unstorable mail (no message row) to the day it was met.
+    (A condition on failures joined to their messages, as select_failures joins them.)"""
+    return or_(
+        (Message.received_at >= start) & (Message.received_at < end),
+        FailureRecord.message_id.is_(None) & (FailureRecord.created_at >= start) & (FailureRecord.created_at < end),
+    )
+
+
+def ignored_of_day(session: Session, start: datetime, end: datetime) -> tuple[tuple[str, int], ...]:
+    """(reason, count) of the mail received between start and end that was ignored."""
+    rows = session.execute(
+        select(Message.outcome_reason, func.count(Message.id))
+        .where(Message.outcome == "ignored", Message.received_at >= start, Message.received_at < end)
+        .group_by(Message.outcome_reason)
+        .order_by(Message.outcome_reason)
+    ).all()
+    return tuple((reason, int(n)) for reason, n in rows)
+
+
+def messages_of_day(session: Session, start: datetime, end: datetime) -> int:
+    return int(session.scalar(
+        select(func.count(Message.id)).where(Message.received_at >= start, Message.received_at < end)) or 0)
+
+
+def corrections_between(session: Session, start: datetime, end: datetime) -> list[Correction]:
+    """New versions received between start and end, each with its changed fields (the digest's 更正)."""
+    return _corrections(session, start, end)
+
+
+def duplicates_between(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> list[DuplicateRow]:
+    """What arrived again between start and end, one entry for each thing sent again (the digest's 重复)."""
+    return _duplicates(session, start, end, tz)
+
+
+def poll_health(session: Session) -> list[PollHealth]:
+    """Each mailbox's last good poll and its errors since the last digest that counts (the digest's 运行状态)."""
+    last_run = last_done_digest(session)
+    return _health(session, None if last_run is None else last_run.sent_at)
+
+
 def digest_facts(
     session: Session, day: date, tz: ZoneInfo, season_months: tuple[int, int] = (4, 11)
 ) -> DigestFacts:
@@ -310,33 +384,8 @@ def digest_facts(
     from store.coverage import roster_facts  # store.coverage reads this module's lateness rule
 
     start, end = day_bounds(day, tz)
-    # A report is new on the day its mail arrived, or, when a reparse turned an earlier failed attachment into
-    # it, on the day of that reparse: otherwise staff would never hear of it.
-    reparsed_today = (FailureRecord.resolved_by == "reparse", FailureRecord.resolved_at >= start,
-                      FailureRecord.resolved_at < end)
-    reparsed_files = select(FailureRecord.attachment_id).where(*reparsed_today)
-    reparsed_mails = select(FailureRecord.message_id).where(*reparsed_today, FailureRecord.attachment_id.is_(None))
-    first_today = select(ReportVersion.report_id).where(
-        ReportVersion.version_no == 1,
-        ((ReportVersion.received_at >= start) & (ReportVersion.received_at < end))
-        | ((ReportVersion.received_at < start)
-           & (ReportVersion.attachment_id.in_(reparsed_files) | ReportVersion.message_id.in_(reparsed_mails))),
-    )
-    new_reports = _report_rows(session, ReportVersion.report_id.in_(first_today), tz=tz)
-    # A failure belongs to the day its mail arrived; an unstorable mail (no message row) to the day it was met.
-    failures = select_failures(session, or_(
-        (Message.received_at >= start) & (Message.received_at < end),
-        FailureRecord.message_id.is_(None) & (FailureRecord.created_at >= start) & (FailureRecord.created_at < end),
-    ))
-    ignored = session.execute(
-        select(Message.outcome_reason, func.count(Message.id))
-        .where(Message.outcome == "ignored", Message.received_at >= start, Message.received_at < end)
-        .group_by(Message.outcome_reason)
-        .order_by(Message.outcome_reason)
-    ).all()
-    received = session.scalar(
-        select(func.count(Message.id)).where(Message.received_at >= start, Message.received_at < end)
-    )
+    new_reports = _report_rows(session, ReportVersion.report_id.in_(new_report_ids(start, end)), tz=tz)
+    failures = select_failures(session, failures_of_day(start, end))
     last_run = last_done_digest(session)
     current = _current_as_of(session, end, tz)
     season = _totals(session, ((r.headcount, r.activity_date, r.received_at) for r in current), tz)
@@ -346,8 +395,8 @@ def digest_facts(
         corrections=tuple(_corrections(session, start, end)),
         new_failures=tuple(failures),
         duplicates=tuple(_duplicates(session, start, end, tz)),
-        ignored=tuple((reason, int(n)) for reason, n in ignored),
-        messages_received=int(received or 0),
+        ignored=ignored_of_day(session, start, end),
+        messages_received=messages_of_day(session, start, end),
         season=season,
         health=tuple(_health(session, None if last_run is None else last_run.sent_at)),
         all_current_reports=tuple(current),

@@ -375,3 +375,42 @@ class RosterFacts:
     missing: tuple[MissingRow, ...]
     unmatched: tuple[UnmatchedName, ...]
     coverage: Coverage
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A console account as read back; password_hash is for checking a login only, never shown."""
+
+    id: int
+    name: str
+    role: str  # Role
+    disabled: bool
+    failed_logins: int
+    locked_until: datetime | None
+    created_at: datetime
+    password_changed_at: datetime
+    password_hash: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """A signed-in browser's account: who, what role, the session's CSRF token and when it ends."""
+
+    user_id: int
+    name: str
+    role: str  # Role
+    csrf_token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One audit log entry: who did what to which row, when, with what note."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str  # AuditAction
+    target_kind: str  # AuditTarget
+    target_id: int | None
+    note: str

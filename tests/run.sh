@@ -11,6 +11,8 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 need=()
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui libreoffice-calc-nogui)
+# The console's browser test drives Debian's Chromium through Playwright (never a browser Playwright downloads).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   $SUDO apt-get update -qq
@@ -59,8 +61,8 @@ if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
   | grep -v '^WARNING: Location' || true
 
 echo "== ruff"
-.venv/bin/ruff check core ingest parsers store digest mailout service receipts roster scheduler.py cli.py tests bench samples docs
+.venv/bin/ruff check core ingest parsers store digest mailout service receipts roster web scheduler.py cli.py tests bench samples docs
 echo "== mypy"
-.venv/bin/mypy core ingest parsers store digest mailout service receipts roster scheduler.py cli.py tests bench samples docs
+.venv/bin/mypy core ingest parsers store digest mailout service receipts roster web scheduler.py cli.py tests bench samples docs
 echo "== pytest"
 exec .venv/bin/pytest "$@"
