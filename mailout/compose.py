@@ -52,7 +52,9 @@ def one_line(text: str, limit: int) -> str:
     Only the first few times limit characters are looked at, so a 10 MB value costs no more than a short one.
     """
     head = text[: limit * 4 + 64]
-    flat = _BREAKING.sub(" ", head).strip()
+    # "=?" in text from outside would be read back as the start of an RFC 2047 encoded word when the header is
+    # folded (an empty charset makes the stdlib raise): break it with a space, visibly.
+    flat = _BREAKING.sub(" ", head).replace("=?", "= ?").strip()
     if len(flat) <= limit and len(head) == len(text):
         return flat
     return flat[: max(limit - 1, 0)].rstrip() + ELLIPSIS

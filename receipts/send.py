@@ -89,7 +89,9 @@ def _send_one(settings: Settings, session_factory: SessionFactory, row: ReceiptR
     try:
         message = compose_receipt(settings, session_factory, row, now)
         _deliver(settings, message, row)
-    except (SendError, ComposeError, OSError) as exc:
+    except Exception as exc:  # one receipt that cannot go must never hold up the others
+        if not isinstance(exc, SendError | ComposeError | OSError):
+            log.exception("receipt %s to %s could not be made", row.id, row.to)
         line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         with session_factory() as session, session.begin():
             receipts.mark_failed(session, row.id, line)

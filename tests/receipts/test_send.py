@@ -123,3 +123,19 @@ def test_a_second_sender_waits_for_the_first(
         assert got
         busy = send_due(replace(smtp_settings(smtp_server), imap_user=ACCOUNT), session_factory)
     assert busy.busy and busy.sent == 0 and smtp_server.received == []
+
+
+def test_a_subject_holding_an_empty_charset_encoded_word_still_gets_its_receipt_and_stops_no_other(
+    arrive: Callable[[bytes], None], session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """Found by the fault suite: =??B?...?= in a Subject made the receipt's Subject unfoldable, and the send loop
+    stopped at it every run, so no branch after it got a receipt."""
+    raw = branch_mail(subject="PLACEHOLDER", attachments=[("情况表.docx", form_docx(), DOCX)])
+    arrive(raw.replace(b"Subject: PLACEHOLDER", "Subject: =??B?5oOF?= 情况表".encode()))
+    arrive(branch_mail(sender="民政局 <mzj@163.com>",
+                       attachments=[("情况表.docx", form_docx(org="苏州市民政局离退休干部党支部"), DOCX)]))
+    settings = Settings(data_dir=tmp_path, imap_user=ACCOUNT)
+    assert send_due(settings, session_factory).sent == 2
+    subjects = sorted(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["Subject"]
+                      for p in receipts_folder(settings).glob("*.eml"))
+    assert subjects[0].startswith("回执：")
