@@ -18,7 +18,9 @@ _ROBOT_LOCALS = re.compile(
     r"(?i)^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon|no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply"
     r"|bounces?|notifications?|auto[-_.]?reply|daemon|root|listserv|majordomo|owner-.+|.+-(?:owner|request|bounces))$"
 )
-_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+# An address a mail server takes (RFC 5321 is ASCII; 163 refuses the rest): else the receipt has nowhere to go.
+_ADDRESS = re.compile(r"^[!#-'*+\-/-9=?A-Z^-~.]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from core.settings import Settings
 from core.vocab import RECEIPT_HEADER
-from mailout.compose import Attachment, ComposeError, compose
+from mailout.compose import Attachment, ComposeError, check_msg_id, compose
 from mailout.outbox import write_message
 from mailout.send import SendError, send
 from receipts.render import BLANK_FORM_NAME, render_receipt
@@ -51,7 +51,7 @@ def compose_receipt(settings: Settings, session_factory: SessionFactory, row: Re
         facts = receipts.receipt_facts(session, row.message_pk)
     rendered = render_receipt(facts, row.kind, tz=settings.tz, office_phone=settings.office_phone)
     attachments = [Attachment(rendered.blank_form, BLANK_FORM_NAME, *DOCX)] if rendered.blank_form else []
-    in_reply_to = row.in_reply_to if row.in_reply_to.startswith("<") and row.in_reply_to.endswith(">") else ""
+    in_reply_to = threading_id(row.in_reply_to)
     return compose(
         sender=settings.imap_user or settings.digest_from or "szlgbjdjc@163.com", sender_name=SENDER_NAME,
         to=[row.to], subject=rendered.subject, text=rendered.text, html=rendered.html, date=now,
@@ -59,6 +59,15 @@ def compose_receipt(settings: Settings, session_factory: SessionFactory, row: Re
         headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All",
                  RECEIPT_HEADER: str(row.id)},
     )
+
+
+def threading_id(message_id: str) -> str:
+    """The original's Message-ID if a mail server takes it in In-Reply-To (<left@right>, ASCII), else "": the
+    receipt then goes unthreaded rather than not at all."""
+    try:
+        return check_msg_id(message_id, "In-Reply-To") if message_id.isascii() else ""
+    except ComposeError:
+        return ""
 
 
 def _deliver(settings: Settings, message: EmailMessage, row: ReceiptRow) -> None:
