@@ -25,12 +25,16 @@ ALIASES = {"utf8": "utf-8", "utf-8-sig": "utf-8", "unicode-1-1-utf-8": "utf-8", 
            "default": "", "us-ascii": "ascii", "ansi_x3.4-1968": "ascii", "ks_c_5601-1987": "cp949",
            "x-sjis": "shift_jis", "shift-jis": "shift_jis", "big5-hkscs": "big5hkscs", "windows-874": "cp874"}
 
+NOT_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "unicode_escape",
+                          "raw_unicode_escape", "mbcs", "oem"})
+
 # Japanese mailers label NEC / IBM extensions as plain iso-2022-jp; these codecs know more of them.
 ISO2022_JP_SUPERSETS = ("iso2022_jp_3", "iso2022_jp_ext", "iso2022_jp_2004", "iso2022_jp_2")
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _ENCODED_WORD = re.compile(rb"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
 _WS_ONLY = re.compile(rb"\A[ \t\r\n]*\Z")
+_RAW_8BIT = re.compile(rb"[\x80-\xff]")
 
 
 def raw_header(msg: Message, name: str) -> str | None:
@@ -66,12 +70,16 @@ def codec_for(label: str | None) -> str | None:
     if not name:
         return None
     try:
-        codec = codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
-    if codec in {"gbk", "gb2312", "hz"}:
+    # Only real text encodings: a label naming idna, punycode, 'undefined' or a bytes-to-bytes codec (base64 …)
+    # would raise something other than a decoding error, so it is read as no label at all.
+    if info.name in NOT_CHARSETS or not getattr(info, "_is_text_encoding", True):
+        return None
+    if info.name in {"gbk", "gb2312", "hz"}:
         return "gb18030"
-    return codec
+    return info.name
 
 
 def decode_bytes(data: bytes, declared: str | None = None, hint: str | None = None) -> str:
@@ -361,7 +369,8 @@ def _decode_rfc2231(segments: dict[int, tuple[bool, str]], hint: str | None) -> 
         if encoded:
             if index == sorted(segments)[0] and text.count("'") >= 2:
                 charset, _lang, text = text.split("'", 2)
-            quoted.append(text)
+            # Percent-encoded as it should be; raw 8-bit bytes (some clients send 情况表 unencoded) are encoded here.
+            quoted.append(_RAW_8BIT.sub(lambda m: b"%%%02X" % m.group(0)[0], recover_bytes(text)).decode("ascii"))
         else:
             quoted.append(urllib.parse.quote_from_bytes(recover_bytes(text), safe=""))
     raw = urllib.parse.unquote_to_bytes("".join(quoted))

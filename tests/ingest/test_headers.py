@@ -196,3 +196,21 @@ def test_accented_utf8_in_a_gb_mail_stays_latin() -> None:
 def test_big5_and_utf8_runs_in_one_unlabelled_text_each_decode_right() -> None:
     raw = "中文測試 新細明體".encode("big5") + b" " + "情况表".encode()
     assert decode_bytes(raw, None, "big5") == "中文測試 新細明體 情况表"
+
+
+@pytest.mark.parametrize("raw", [
+    "attachment; filename*=UTF-8''情况表.docx".encode(),
+    "attachment; filename*=GBK''情况表.docx".encode("gbk"),
+    b"attachment; filename*0*=utf-8''%E6%83%85%E5%86%B5; filename*1*=%E8%A1%A8.docx",
+])
+def test_an_rfc2231_file_name_sent_with_raw_8bit_bytes_is_read_not_a_crash(raw: bytes) -> None:
+    """Found by the fault suite: unencoded bytes in filename*= made the whole mail unreadable."""
+    _value, params = parse_params(raw.decode("utf-8", "surrogateescape"))
+    assert params["filename"] == "情况表.docx"
+
+
+@pytest.mark.parametrize("label", ["idna", "punycode", "undefined", "base64", "rot13", "unicode_escape"])
+def test_a_charset_label_that_names_no_text_encoding_is_read_as_no_label(label: str) -> None:
+    """Found by the fault suite: =?idna?…?= raised UnicodeError (not a decoding error) and lost the mail."""
+    assert codec_for(label) is None
+    assert decode_header(f"=?{label}?B?5oOF5Ya16KGo?=") == "情况表"
