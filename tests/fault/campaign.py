@@ -33,7 +33,8 @@ from receipts.send import send_due
 from store.dedup import form_fingerprint
 from store.models import AttachmentRow, Blob, Duplicate, FailureRecord, Message, ReportVersion
 from store.session import Session, SessionFactory
-from tests.fault.mutate import Mutant, form_hashes
+from tests.fault.mutate import Mutant
+from tests.fault.rawmail import form_hashes
 from tests.fixtures.dovecot import DovecotUser
 
 SH = ZoneInfo("Asia/Shanghai")

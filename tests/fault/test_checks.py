@@ -23,7 +23,8 @@ from tests.fault.campaign import (
     run_commands,
     triage,
 )
-from tests.fault.mutate import Mutant, branch_form
+from tests.fault.mutate import Mutant
+from tests.fault.rawmail import branch_form
 
 ACCOUNT = "szlgbjdjc@163.com"
 
