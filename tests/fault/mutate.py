@@ -133,6 +133,27 @@ def op_encoded_word(rng: random.Random, raw: bytes, pool: Pool) -> bytes:
     return set_header(raw, "Subject", word)
 
 
+RFC2231_VALUES = (
+    "filename*=UTF-8''情况表.docx".encode(), "filename*=GBK''情况表.docx".encode("gbk"),
+    b"filename*=utf-8''%E6%83%85%E5%86%B5%E8%A1%A8\x8b.docx", b"filename*=utf-8''%E6%8",
+    b"filename*=utf-8''%ZZ%GG.docx", b"filename*1*=%E8%A1%A8.docx; filename*0*=utf-8''%E6%83%85%E5%86%B5",
+    b"filename*0*=x-unknown''%E6; filename*2*=%85.docx", b"filename*=''", b"filename*=undefined'zh'%E6%83%85.docx",
+    b'filename*0="a"; filename*1*=%E6%83%85; filename*99=b', b"filename*=utf-8'zh'" + b"%E6%83%85" * 20_000,
+)
+
+
+def op_rfc2231(rng: random.Random, raw: bytes, pool: Pool) -> bytes:
+    """A file name in RFC 2231 form sent wrong: raw 8-bit bytes, a cut or bad %XX, segments out of order or
+    missing, an unknown charset, 180 KB of it."""
+    value = rng.choice(RFC2231_VALUES)
+    raw, count = re.subn(rb'(?i)filename\*?\s*=\s*("[^"\r\n]*"|[^;\r\n]*)', lambda _m: value, raw, count=1)
+    if count:
+        return raw
+    name, data, ctype = branch_form(rng.randrange(FORMS))
+    part = attachment_part(name, data, ctype).replace(f'filename="{name}"'.encode(), value, 1)
+    return set_header(wrap_multipart(raw, after=[part]), "Subject", CAMPAIGN_SUBJECT.encode())
+
+
 def op_message_id_reuse(rng: random.Random, raw: bytes, pool: Pool) -> bytes:
     """The Message-ID of another mail of the corpus (a copied draft, a broken client)."""
     return set_header(raw, "Message-ID", rng.choice(pool.message_ids))
@@ -388,14 +409,15 @@ def op_campaign(rng: random.Random, raw: bytes, pool: Pool) -> bytes:
 
 
 OPS: dict[str, Op] = {
-    "date": op_date, "charset": op_charset, "encoded_word": op_encoded_word, "message_id_reuse": op_message_id_reuse,
-    "message_id_odd": op_message_id_odd, "long_subject": op_long_subject, "long_values": op_long_values,
-    "line_endings": op_line_endings, "nul": op_nul, "invalid_bytes": op_invalid_bytes, "addresses": op_addresses,
-    "boundary_removed": op_boundary_removed, "boundary_duplicated": op_boundary_duplicated,
-    "boundary_mismatched": op_boundary_mismatched, "nest_deep": op_nest_deep, "forward_deep": op_forward_deep,
-    "many_parts": op_many_parts, "no_boundary_param": op_no_boundary_param, "truncate": op_truncate,
-    "flip": op_flip, "rezip": op_rezip, "zip_bomb": op_zip_bomb, "ole_encrypted": op_ole_encrypted,
-    "resend": op_resend, "campaign": op_campaign, "add_form": op_add_form,
+    "date": op_date, "charset": op_charset, "encoded_word": op_encoded_word, "rfc2231": op_rfc2231,
+    "message_id_reuse": op_message_id_reuse, "message_id_odd": op_message_id_odd, "long_subject": op_long_subject,
+    "long_values": op_long_values, "line_endings": op_line_endings, "nul": op_nul,
+    "invalid_bytes": op_invalid_bytes, "addresses": op_addresses, "boundary_removed": op_boundary_removed,
+    "boundary_duplicated": op_boundary_duplicated, "boundary_mismatched": op_boundary_mismatched,
+    "nest_deep": op_nest_deep, "forward_deep": op_forward_deep, "many_parts": op_many_parts,
+    "no_boundary_param": op_no_boundary_param, "truncate": op_truncate, "flip": op_flip, "rezip": op_rezip,
+    "zip_bomb": op_zip_bomb, "ole_encrypted": op_ole_encrypted, "resend": op_resend, "campaign": op_campaign,
+    "add_form": op_add_form,
 }
 HEAVY = frozenset({"long_subject", "long_values", "many_parts", "zip_bomb", "nest_deep", "forward_deep"})
 CHEAP = tuple(name for name in OPS if name not in HEAVY and name != "resend")

@@ -7,6 +7,7 @@ the defect's entry in tests/fault/campaign.py's KNOWN_DEFECTS).
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,6 +82,25 @@ def test_a_subject_word_in_a_codec_that_is_no_charset_keeps_the_rest_of_the_mail
     raw = branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)]).replace(
         b"Subject: ", b"Subject: =?undefined?Q?abc?= ", 1)
     assert mime.extract(raw).problems == ()
+    assert process(session_factory, raw).outcome is MessageOutcome.REPORT
+
+
+@pytest.mark.xfail(strict=True, reason="defect: ingest.headers._decode_rfc2231 hands an RFC 2231 value holding raw "
+                   "8-bit bytes (filename*=UTF-8''情况表.docx, unencoded, as some clients send it) to "
+                   "urllib.parse.unquote_to_bytes as text with surrogates: UnicodeEncodeError, mime.extract gives up "
+                   "on the whole mail and the form is never read")
+@pytest.mark.parametrize("disposition", ["attachment; filename*=UTF-8''情况表.docx".encode(),
+                                         "attachment; filename*=GBK''情况表.docx".encode("gbk"),
+                                         b"attachment; filename*0*=utf-8''%E6%83%85; filename*1*=\x8b.docx"])
+def test_raw_8bit_bytes_in_an_rfc2231_file_name_do_not_lose_the_form(
+    session_factory: SessionFactory, disposition: bytes
+) -> None:
+    form = raw_part([("Content-Type", "application/octet-stream"), ("Content-Disposition", disposition),
+                     ("Content-Transfer-Encoding", "base64")], base64.encodebytes(form_docx()))
+    raw = raw_mail([("From", "财政局 <czj_lgb@163.com>"), ("Subject", "主题党日活动情况表"), ("MIME-Version", "1.0")],
+                   b"", "=_b_=", [raw_part([("Content-Type", "text/plain; charset=utf-8")], "您好"), form])
+    content = mime.extract(raw)
+    assert content.problems == () and [a.filename[:1] for a in content.attachments] == ["情"]
     assert process(session_factory, raw).outcome is MessageOutcome.REPORT
 
 
