@@ -56,6 +56,10 @@ KNOWN_DEFECTS: dict[str, re.Pattern[str]] = {
     "raw 8-bit RFC 2231 parameter": re.compile(
         r"internal_error: mail: could not take the mail apart \(UnicodeEncodeError: 'utf-8' codec can't encode "
         r"characters? .*surrogates not allowed"),
+    # test_found: a receipt answering a Subject with an empty-charset word (=??B?…?=) raises while being written,
+    # which stops send_due for every receipt after it
+    "receipt Subject stops all receipts": re.compile(
+        r"^sending the receipts raised UnicodeEncodeError: 'ascii' codec can't encode"),
     # test_found: a receipt whose In-Reply-To compose refuses ('<>', non-ASCII) fails on every attempt
     "receipt In-Reply-To": re.compile(r"^a receipt failed: .*In-Reply-To: not a Message-ID"),
     # test_found: a receipt queued to an address compose refuses (non-ASCII, or cut at 320 characters)
