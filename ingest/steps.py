@@ -48,9 +48,11 @@ def extract(state: MessageState) -> None:
 
 
 def mail_fingerprint(content: MailContent) -> str:
-    """What the mail says, for ladder step 2: its files' hashes, or (without files) its subject and text."""
+    """What the mail says, for ladder step 2: its files' hashes, or (without files) its sender, subject and text."""
     files = sorted(a.sha256 for a in content.attachments)
-    said: list[str | list[str]] = ["files", files] if files else ["text", content.subject, content.body_text]
+    # Without files, two branches' mails copied from one draft differ only in who sent them: the sender counts.
+    said: list[str | list[str]] = (["files", files] if files
+                                   else ["text", content.sender_address, content.subject, content.body_text])
     return hashlib.sha256(json.dumps(said, ensure_ascii=False).encode("utf-8", "replace")).hexdigest()
 
 

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 from email.policy import compat32
+from typing import Any
 
 from core.vocab import FailureKind
 from ingest import zips
@@ -147,7 +148,7 @@ def _walk_message(col: Collector, msg: Message, level: _Level) -> str:
 
 def _walk(col: Collector, part: Message, level: _Level, section: str, plains: list[str], htmls: list[str]) -> None:
     ctype, params = content_type(part, col.hint)
-    payload = part.get_payload()
+    payload = payload_of(part)
     origin = f"{level.prefix}part {section or '1'}"
     if ctype.startswith("multipart/") or (isinstance(payload, list) and ctype not in FORWARDED_TYPES):
         if isinstance(payload, list):
@@ -295,7 +296,7 @@ def _count_leaves(part: Message) -> int:
     count = 0
     stack = [part]
     while stack:
-        payload = stack.pop().get_payload()
+        payload = payload_of(stack.pop())
         if isinstance(payload, list):
             stack.extend(p for p in payload if isinstance(p, Message))
         else:
@@ -351,9 +352,20 @@ def _strict_base64(text: str) -> bytes | None:
         return None
 
 
+def payload_of(part: Message) -> Any:
+    """part.get_payload(): a list of parts, or the undecoded text. The stdlib decodes a leaf's 8-bit text in the
+    declared charset even for this, and a label naming no charset ("undefined", "idna", "punycode") raises
+    UnicodeError there: the label is then dropped from this parsed copy (the raw mail is untouched) and read again."""
+    try:
+        return part.get_payload()
+    except UnicodeError:
+        part.del_param("charset")
+        return part.get_payload()
+
+
 def _payload_bytes(part: Message) -> bytes:
     cte = (raw_header(part, "content-transfer-encoding") or "").strip().strip(";").strip().lower()
-    payload = part.get_payload()
+    payload = payload_of(part)
     if cte == "base64" and isinstance(payload, str):
         strict = _strict_base64(payload)
         if strict is not None:
@@ -379,13 +391,13 @@ def _parse(data: bytes) -> Message | None:
 def _inner_message(part: Message) -> Message | None:
     """The mail inside a message/rfc822 part, decoding a base64 / quoted-printable wrapper if there is one."""
     cte = (raw_header(part, "content-transfer-encoding") or "").strip().lower()
-    payload = part.get_payload()
+    payload = payload_of(part)
     first = payload[0] if isinstance(payload, list) and payload else None
     inner = first if isinstance(first, Message) else None
     if cte in {"base64", "quoted-printable"}:
         try:
             if inner is not None:
-                text = inner.as_bytes() if inner.keys() else recover_bytes(str(inner.get_payload()))
+                text = inner.as_bytes() if inner.keys() else recover_bytes(str(payload_of(inner)))
             else:
                 text = recover_bytes(str(payload))
             decoded = base64.b64decode(re.sub(rb"[^A-Za-z0-9+/=]", b"", text) + b"==") if cte == "base64" \

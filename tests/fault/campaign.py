@@ -44,27 +44,11 @@ SETTLED = frozenset({MessageOutcome.REPORT, MessageOutcome.DUPLICATE, MessageOut
                      MessageOutcome.IGNORED, MessageOutcome.MIXED})
 
 
-# What the suite found, each reproduced by a strict xfail in tests/fault/test_found.py: findings one of these
-# explains are listed apart (runs stay green on them). Remove an entry when its fix lands.
-KNOWN_DEFECTS: dict[str, re.Pattern[str]] = {
-    # test_found: a part or encoded-word in a codec that is no charset makes mime.extract give up on the mail
-    "codec that is no charset": re.compile(
-        r"internal_error: mail: could not take the mail apart \((UnicodeError: (decoding with "
-        r"'(idna|punycode|undefined)' codec failed|\('IDNA does not round-trip')|UnicodeDecodeError: 'ascii' codec "
-        r"can't decode)"),
-    # test_found: raw 8-bit bytes in an RFC 2231 parameter (filename*=UTF-8''情况表.docx) make mime.extract give up
-    "raw 8-bit RFC 2231 parameter": re.compile(
-        r"internal_error: mail: could not take the mail apart \(UnicodeEncodeError: 'utf-8' codec can't encode "
-        r"characters? .*surrogates not allowed"),
-    # test_found: a receipt answering a Subject with an empty-charset word (=??B?…?=) raises while being written,
-    # which stops send_due for every receipt after it
-    "receipt Subject stops all receipts": re.compile(
-        r"^sending the receipts raised UnicodeEncodeError: 'ascii' codec can't encode"),
-    # test_found: a receipt whose In-Reply-To compose refuses ('<>', non-ASCII) fails on every attempt
-    "receipt In-Reply-To": re.compile(r"^a receipt failed: .*In-Reply-To: not a Message-ID"),
-    # test_found: a receipt queued to an address compose refuses (non-ASCII, or cut at 320 characters)
-    "receipt address": re.compile(r"^a receipt failed: .*To: not (an address a mail server takes|an e-mail address)"),
-}
+# Defects the suite found and that still stand, each reproduced by a strict xfail in tests/fault/test_found.py:
+# findings one of these explains are listed apart (runs stay green on them). Remove an entry when its fix lands.
+# Empty: the seven found so far (codecs that are no charset, raw 8-bit RFC 2231 names, a quadratic encoded-word
+# decode, one receipt stopping the rest, In-Reply-To and addresses compose refuses, copied drafts collapsing) are fixed.
+KNOWN_DEFECTS: dict[str, re.Pattern[str]] = {}
 
 
 @dataclass

@@ -4,6 +4,7 @@ different one, a form that vanished, a command that fails (a suite whose checks 
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from store.models import Duplicate, Message, ReportVersion
 from store.session import SessionFactory
 from tests.builders import DOCX, branch_mail, form_docx
 from tests.fault.campaign import (
+    KNOWN_DEFECTS,
     Appended,
     Summary,
     check_forms_kept,
@@ -112,8 +114,10 @@ def test_a_known_form_that_became_nothing_is_found(session_factory: SessionFacto
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_command_that_fails_is_found_and_known_defects_are_listed_apart(
-    session_factory: SessionFactory, tmp_path: Path
+    session_factory: SessionFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A defect standing (as each did until its fix) is listed apart; the table is empty once all are fixed.
+    monkeypatch.setitem(KNOWN_DEFECTS, "receipt In-Reply-To", re.compile(r"^a receipt failed: .*In-Reply-To"))
     two_forms(session_factory)
     summary = Summary(seed=0, label="check")
     (tmp_path / "a-file").write_text("not a folder")

@@ -1,8 +1,8 @@
 """What the mutation suite found, each cut down to the smallest mail that shows it (SQLite and PostgreSQL).
 
-Each test states what should happen and is marked xfail(strict=True) while the defect stands: CI stays green, and
-the day a fix lands the test passes, strict turns that into a failure, and whoever fixed it removes the mark (and
-the defect's entry in tests/fault/campaign.py's KNOWN_DEFECTS).
+Each test states what should happen. While a defect stands its test is marked xfail(strict=True) and the defect
+has an entry in tests/fault/campaign.py's KNOWN_DEFECTS (CI stays green, the summary lists it apart); the fix
+removes both. Every defect found so far is fixed.
 """
 
 from __future__ import annotations
@@ -43,10 +43,6 @@ def with_text_charset(raw: bytes, label: bytes) -> bytes:
     return changed
 
 
-@pytest.mark.xfail(strict=True, reason="defect: ingest.headers.codec_for accepts any Python codec name, so a part "
-                   "declared charset=idna, punycode or undefined raises UnicodeError (not UnicodeDecodeError) in "
-                   "decode_bytes; mime.extract then gives up on the whole mail (internal_error, only its headers "
-                   "read) and the form attached to it is never read")
 @pytest.mark.parametrize("label", [b"undefined", b"punycode", b"idna"])
 def test_a_text_part_in_a_codec_that_is_no_charset_does_not_lose_the_form_beside_it(
     session_factory: SessionFactory, label: bytes
@@ -60,9 +56,6 @@ def test_a_text_part_in_a_codec_that_is_no_charset_does_not_lose_the_form_beside
         assert [r.org_name for r in queries.current_reports(session)] == ["苏州市财政局离退休干部党支部"]
 
 
-@pytest.mark.xfail(strict=True, reason="defect: for a leaf with 8-bit text the stdlib's Message.get_payload() "
-                   "decodes in the declared charset, so ingest.walk's get_payload() calls raise UnicodeError for "
-                   "charset=undefined, idna or punycode and the whole mail is given up (the form beside it unread)")
 @pytest.mark.parametrize("label", ["undefined", "punycode", "idna"])
 def test_an_8bit_text_part_in_a_codec_that_is_no_charset_does_not_lose_the_form_beside_it(
     session_factory: SessionFactory, label: str
@@ -75,8 +68,6 @@ def test_an_8bit_text_part_in_a_codec_that_is_no_charset_does_not_lose_the_form_
     assert process(session_factory, raw).outcome is MessageOutcome.REPORT
 
 
-@pytest.mark.xfail(strict=True, reason="defect: a Subject encoded-word in a codec that is no charset "
-                   "(=?undefined?Q?…?=, =?punycode?…?=) makes mime.extract give up on the whole mail")
 def test_a_subject_word_in_a_codec_that_is_no_charset_keeps_the_rest_of_the_mail(
     session_factory: SessionFactory
 ) -> None:
@@ -86,10 +77,6 @@ def test_a_subject_word_in_a_codec_that_is_no_charset_keeps_the_rest_of_the_mail
     assert process(session_factory, raw).outcome is MessageOutcome.REPORT
 
 
-@pytest.mark.xfail(strict=True, reason="defect: ingest.headers._decode_rfc2231 hands an RFC 2231 value holding raw "
-                   "8-bit bytes (filename*=UTF-8''情况表.docx, unencoded, as some clients send it) to "
-                   "urllib.parse.unquote_to_bytes as text with surrogates: UnicodeEncodeError, mime.extract gives up "
-                   "on the whole mail and the form is never read")
 @pytest.mark.parametrize("disposition", ["attachment; filename*=UTF-8''情况表.docx".encode(),
                                          "attachment; filename*=GBK''情况表.docx".encode("gbk"),
                                          b"attachment; filename*0*=utf-8''%E6%83%85; filename*1*=\x8b.docx"])
@@ -105,9 +92,6 @@ def test_raw_8bit_bytes_in_an_rfc2231_file_name_do_not_lose_the_form(
     assert process(session_factory, raw).outcome is MessageOutcome.REPORT
 
 
-@pytest.mark.xfail(strict=True, reason="defect: receipts/send.py passes a Message-ID as In-Reply-To whenever it "
-                   "starts with < and ends with >, but mailout.compose refuses '<>' or a non-ASCII one: the "
-                   "branch's receipt fails on every attempt instead of going out without In-Reply-To")
 @pytest.mark.parametrize("message_id", ["<>", "<情况表@163.com>"])
 def test_a_mail_with_a_malformed_message_id_still_gets_its_receipt(
     session_factory: SessionFactory, tmp_path: Path, message_id: str
@@ -119,10 +103,6 @@ def test_a_mail_with_a_malformed_message_id_still_gets_its_receipt(
     assert (sent.sent, sent.errors) == (1, [])
 
 
-@pytest.mark.xfail(strict=True, reason="defect: ingest.replies' address check takes a non-ASCII local part or an "
-                   "address longer than the store keeps (320 characters, so it is queued cut, without its @) and "
-                   "queues the receipt, which mailout.compose always refuses: it fails on every attempt instead of "
-                   "being recorded as suppressed (no_address) when it is queued")
 @pytest.mark.parametrize("sender", [b"=?utf-8?B?5byg5LiJ?= <\xe5\xbc\xa0\xe4\xb8\x89@163.com>",
                                     b"<\xe6\x83@163.com>", b"<a\x80b@163.com>", b"<" + b"a" * 400 + b"@163.com>"])
 def test_a_receipt_to_an_address_no_mail_server_takes_is_suppressed_not_failed(
@@ -135,10 +115,6 @@ def test_a_receipt_to_an_address_no_mail_server_takes_is_suppressed_not_failed(
     assert (sent.sent, sent.failed, sent.errors) == (0, 0, [])
 
 
-@pytest.mark.xfail(strict=True, reason="defect: a Subject holding an encoded-word with an empty charset (=??B?5oOF?=), "
-                   "which ingest leaves as text, makes the receipt's Subject (回执：…) unwritable: the stdlib raises "
-                   "UnicodeEncodeError while folding it, receipts.send catches only SendError, ComposeError and "
-                   "OSError, so send_due stops at that receipt, on every later run too, and no other branch gets one")
 def test_a_receipt_answering_an_empty_charset_word_is_written_and_never_stops_the_others(
     session_factory: SessionFactory, tmp_path: Path
 ) -> None:

@@ -151,9 +151,6 @@ def test_a_shared_message_id_on_a_mail_with_only_a_photo_more_is_still_a_new_mai
     assert orgs(session_factory) == [CAIZHENG]
 
 
-@pytest.mark.xfail(strict=True, reason="defect: the content fingerprint of a mail without files is its subject and "
-                   "text only, so another branch's mail copying the same draft (same Message-ID, subject and text, "
-                   "another sender) is taken for the same mail: its no_attachment failure never appears")
 def test_a_copied_draft_without_files_from_another_branch_is_its_own_failure(
     feed: Feed, session_factory: SessionFactory
 ) -> None:
