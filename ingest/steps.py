@@ -24,6 +24,7 @@ from store.records import FormResult, MessageIn
 log = logging.getLogger(__name__)
 
 REPEATED_FILE_NOTE = "与此前收到的附件完全相同，仍无法解析；"
+UNREADABLE_LISTED = 5  # past this many unreadable files in one mail, they are one failure naming the first few
 
 
 def seen(state: MessageState) -> None:
@@ -213,6 +214,10 @@ def _nothing_found(state: MessageState, not_forms: list[AttachmentWork], unreada
         state.still_failing = FailureKind.NOT_A_FORM
     elif not classify.mentions_campaign(content):
         state.ignore_reason = IgnoreReason.OUT_OF_SCOPE
+    elif len(unreadable) > UNREADABLE_LISTED:  # one item for staff, not hundreds (a mail of 328 .txt files)
+        names = "、".join(w.attachment.filename for w in unreadable[:UNREADABLE_LISTED])
+        _fail(state, None, FailureKind.UNSUPPORTED_FORMAT,
+              f"{len(unreadable)} 个附件格式无法识别：{names} 等")
     elif unreadable:
         for work in unreadable:
             _fail(state, work.pk, FailureKind.UNSUPPORTED_FORMAT, _failure_of(work)[1])

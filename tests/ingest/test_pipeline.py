@@ -389,3 +389,14 @@ def test_a_report_from_someone_else_leaves_a_failure_open_and_our_own_problems_s
     feed(branch_mail(subject="再发", attachments=[("情况表.docx", form_docx(headcount="26"), DOCX)]))
     with session_factory() as session:
         assert sorted(f.kind for f in store_failures.list_failures(session)) == ["converter_missing", "no_attachment"]
+
+
+def test_a_campaign_mail_of_many_unreadable_files_is_one_failure_naming_them_not_hundreds(
+    feed: Callable[..., Processed], session_factory: SessionFactory
+) -> None:
+    files = [(f"记录{n}.txt", f"第{n}份记录".encode(), "text/plain") for n in range(40)]
+    out = feed(branch_mail(subject="主题党日活动材料", attachments=files))
+    assert (out.outcome, out.reason) == ("failure", "unsupported_format")
+    with session_factory() as session:
+        (failure,) = store_failures.list_failures(session)
+    assert failure.detail.startswith("40 个附件格式无法识别：记录0.txt、记录1.txt")
