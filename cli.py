@@ -331,15 +331,17 @@ def reports(ctx: click.Context, as_json: bool, since: date | None, all_versions:
     """列出当前的情况表（每个党组织的最新版本）。"""
     import json
 
-    from store.queries import current_reports
+    from store.queries import count_reports, current_reports
 
     settings = settings_of(ctx)
+    newest = 0 if as_json else limit  # the listing reads only what it shows; JSON is everything
     with store_of(ctx)() as session:
-        rows = current_reports(session, since=since, all_versions=all_versions, tz=settings.tz)
+        rows = current_reports(session, since=since, all_versions=all_versions, tz=settings.tz, newest=newest)
+        total = count_reports(session, since=since, all_versions=all_versions, tz=settings.tz) if newest else None
     if as_json:
         say(json.dumps([present.report_json(r, settings.tz) for r in rows], ensure_ascii=False, indent=2))
     else:
-        say(present.report_lines(rows, settings.tz, all_versions=all_versions, limit=limit))
+        say(present.report_lines(rows, settings.tz, all_versions=all_versions, limit=limit, total=total))
 
 
 @main.group(invoke_without_command=True)

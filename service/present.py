@@ -141,15 +141,18 @@ def report_line(row: ReportRow, tz: ZoneInfo) -> str:
             f"活动 {activity}  {row.attachment or '-'}{late}")
 
 
-def report_lines(rows: Sequence[ReportRow], tz: ZoneInfo, *, all_versions: bool, limit: int) -> list[str]:
-    """The newest `limit` rows (all when limit is 0), oldest first so the newest is last, and a count line."""
+def report_lines(rows: Sequence[ReportRow], tz: ZoneInfo, *, all_versions: bool, limit: int,
+                 total: int | None = None) -> list[str]:
+    """The newest `limit` rows (all when limit is 0), oldest first so the newest is last, and a count line
+    (of `total` when the rows given are only the newest ones)."""
     shown = rows[-limit:] if 0 < limit < len(rows) else rows
+    count = len(rows) if total is None else total
     unit, what = ("个", "版本") if all_versions else ("份", "情况表")
     lines = [report_line(row, tz) for row in shown]
-    total = f"共 {len(rows)} {unit}{what}"
-    if len(shown) < len(rows):
-        total += f"，以上是最近收到的 {len(shown)} {unit}（--limit 0 列出全部）"
-    lines.append(total)
+    total_line = f"共 {count} {unit}{what}"
+    if len(shown) < count:
+        total_line += f"，以上是最近收到的 {len(shown)} {unit}（--limit 0 列出全部）"
+    lines.append(total_line)
     return lines
 
 

@@ -90,7 +90,7 @@ def _strings(json_text: str | None) -> tuple[str, ...]:
 
 
 def _report_rows(session: Session, *where: ColumnElement[bool], all_versions: bool = False,
-                 tz: ZoneInfo = DEFAULT_TZ) -> list[ReportRow]:
+                 tz: ZoneInfo = DEFAULT_TZ, newest: int = 0) -> list[ReportRow]:
     stmt = (
         select(ReportVersion.report_id, ReportVersion.version_no, ReportVersion.org_name, ReportVersion.headcount,
                ReportVersion.headcount_text, cast(ReportVersion.agenda, Text), ReportVersion.summary,
@@ -103,6 +103,9 @@ def _report_rows(session: Session, *where: ColumnElement[bool], all_versions: bo
         .where(*where)
         .order_by(ReportVersion.received_at, ReportVersion.report_id, ReportVersion.version_no)
     )
+    if newest:  # only the newest rows, read newest first by the index, handed back oldest first
+        stmt = stmt.order_by(None).order_by(ReportVersion.received_at.desc(), ReportVersion.report_id.desc(),
+                                            ReportVersion.version_no.desc()).limit(newest)
     if not all_versions:
         stmt = stmt.where(ReportVersion.version_no == Report.current_version)
     rows: list[ReportRow] = []
@@ -120,12 +123,25 @@ def _report_rows(session: Session, *where: ColumnElement[bool], all_versions: bo
 
 
 def current_reports(session: Session, since: date | None = None, all_versions: bool = False, *,
-                    tz: ZoneInfo = DEFAULT_TZ) -> list[ReportRow]:
-    """Each report's current version (or every version), oldest first; since = received on or after that day."""
-    where: list[ColumnElement[bool]] = []
-    if since is not None:
-        where.append(ReportVersion.received_at >= day_bounds(since, tz)[0])
-    return _report_rows(session, *where, all_versions=all_versions, tz=tz)
+                    tz: ZoneInfo = DEFAULT_TZ, newest: int = 0) -> list[ReportRow]:
+    """Each report's current version (or every version), oldest first; since = received on or after that day;
+    newest > 0: only that many of the most recently received."""
+    rows = _report_rows(session, *_since(since, tz), all_versions=all_versions, tz=tz, newest=newest)
+    return rows[::-1] if newest else rows
+
+
+def count_reports(session: Session, since: date | None = None, all_versions: bool = False, *,
+                  tz: ZoneInfo = DEFAULT_TZ) -> int:
+    """How many rows current_reports would give, counted in the database."""
+    stmt = select(func.count(ReportVersion.id)).join(Report, Report.id == ReportVersion.report_id).where(
+        *_since(since, tz))
+    if not all_versions:
+        stmt = stmt.where(ReportVersion.version_no == Report.current_version)
+    return int(session.scalar(stmt) or 0)
+
+
+def _since(since: date | None, tz: ZoneInfo) -> list[ColumnElement[bool]]:
+    return [] if since is None else [ReportVersion.received_at >= day_bounds(since, tz)[0]]
 
 
 def season_totals(session: Session, *, tz: ZoneInfo = DEFAULT_TZ) -> SeasonTotals:

@@ -172,3 +172,19 @@ def test_counts_cover_messages_reports_and_open_failures(session_factory: Factor
         c = counts(s)
         assert (c["messages"], c["reports"], c["versions"], c["open_failures"]) == (3, 1, 1, 1)
         assert c["duplicates"] == 1  # the second mail's form, sent again once (its file and form are one thing)
+
+
+def test_the_newest_reports_are_read_alone_in_order_and_counted_in_the_database(session_factory: Factory) -> None:
+    from store.queries import count_reports
+
+    with session_factory() as s:
+        for day, org in ((9, "甲支部"), (10, "乙支部"), (11, "丙支部")):
+            submit(s, form(org=org), at(day, 10))
+        submit(s, replace(form(org="甲支部"), headcount=30, headcount_text="30人"), at(12, 9), correction=True)
+        s.commit()
+    with session_factory() as s:
+        everything = current_reports(s)
+        newest = current_reports(s, newest=2)
+        assert [r.org_name for r in newest] == [r.org_name for r in everything[-2:]] == ["丙支部", "甲支部"]
+        assert count_reports(s) == len(everything) == 3
+        assert count_reports(s, all_versions=True) == len(current_reports(s, all_versions=True)) == 4
