@@ -13,13 +13,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from store.models import Report, ReportVersion, RosterAlias, RosterEntry
-from store.queries import DEFAULT_TZ, day_bounds, is_late
+from store.queries import DEFAULT_TZ, day_bounds, is_late, late_condition
 from store.records import Coverage, CoverageRow, MissingRow, RosterFacts, UnmatchedName
 from store.roster import group_order, has_roster, roster_key
 
@@ -85,6 +86,49 @@ def _counted(session: Session, tz: ZoneInfo, before: datetime | None) -> _Counte
     return _Counted(reports, late, latest)
 
 
+def _bucket(column: QueryableAttribute[Any], bounds: list[Any]) -> ColumnElement[int]:
+    """Which of consecutive months (0, 1, …) a value falls in, given where each month after the first starts."""
+    if not bounds:
+        return literal(0)
+    return case(*((column < bound, i) for i, bound in enumerate(bounds)), else_=len(bounds))
+
+
+def _counted_now(session: Session, tz: ZoneInfo, months: tuple[str, ...]) -> _Counted:
+    """What _counted(before=None) says about these consecutive months (YYYY-MM), added up in the database: a row
+    per entry and month comes back rather than one per report (the console's pages, with 20,000 reports). The
+    same rules: a current version's activity month, else the local month it was received; 逾期 as is_late says."""
+    reports: Counter[tuple[int, str]] = Counter()
+    late: Counter[tuple[int, str]] = Counter()
+    if not months:
+        return _Counted(reports, late, "")
+    firsts = [date(int(m[:4]), int(m[5:7]), 1) for m in months]
+    after = date(firsts[-1].year + (firsts[-1].month == 12), firsts[-1].month % 12 + 1, 1)
+    starts = [day_bounds(d, tz)[0] for d in [*firsts, after]]  # the UTC instants the local months start
+    current = (Report.id == ReportVersion.report_id) & (ReportVersion.version_no == Report.current_version)
+    is_late_now = late_condition(session, tz, (firsts[0], after))
+    dated = (
+        select(Report.roster_entry_id.label("entry"), _bucket(ReportVersion.activity_date, firsts[1:]).label("month"),
+               case((is_late_now, 1), else_=0).label("late"))
+        .select_from(ReportVersion).join(Report, current)
+        .where(Report.roster_entry_id.is_not(None), ReportVersion.activity_date >= firsts[0],
+               ReportVersion.activity_date < after)
+    ).subquery()
+    undated = (
+        select(Report.roster_entry_id.label("entry"), _bucket(ReportVersion.received_at, starts[1:-1]).label("month"),
+               literal(0).label("late"))
+        .select_from(ReportVersion).join(Report, current)
+        .where(Report.roster_entry_id.is_not(None), ReportVersion.activity_date.is_(None),
+               ReportVersion.received_at >= starts[0], ReportVersion.received_at < starts[-1])
+    ).subquery()
+    for rows in (dated, undated):  # grouped outside: the CASE's parameters make it no GROUP BY key in PostgreSQL
+        stmt = select(rows.c.entry, rows.c.month, func.count(), func.sum(rows.c.late)).group_by(rows.c.entry,
+                                                                                                  rows.c.month)
+        for entry_id, index, n, n_late in session.execute(stmt):
+            reports[(entry_id, months[index])] += int(n)
+            late[(entry_id, months[index])] += int(n_late or 0)
+    return _Counted(reports, late, "")
+
+
 def report_month(activity: date | None, received_at: datetime, tz: ZoneInfo = DEFAULT_TZ) -> str:
     """The month (YYYY-MM) a report counts for: its activity date's, else the local day it was received."""
     if activity is not None:
@@ -93,18 +137,36 @@ def report_month(activity: date | None, received_at: datetime, tz: ZoneInfo = DE
     return month_text(local.year, local.month)
 
 
-def _entries(session: Session) -> list[RosterEntry]:
-    entries = session.scalars(select(RosterEntry)).all()
+class _Entry(NamedTuple):
+    id: int
+    name: str
+    group_name: str
+    contact_person: str
+    contact_phone: str
+
+
+def _entries(session: Session) -> list[_Entry]:
+    """The roster's entries by group (none last), then name; only the columns read here (2,000 ORM objects
+    cost more than the counting)."""
+    stmt = select(RosterEntry.id, RosterEntry.name, RosterEntry.group_name, RosterEntry.contact_person,
+                  RosterEntry.contact_phone)
+    entries = [_Entry(*row) for row in session.execute(stmt)]
     return sorted(entries, key=lambda e: group_order(e.group_name, e.name))
 
 
 def latest_year(session: Session, tz: ZoneInfo = DEFAULT_TZ) -> int | None:
     """The year of the newest month any report counts for; None without reports."""
-    latest = _counted(session, tz, None).latest_month
-    return int(latest[:4]) if latest else None
+    current = (Report.id == ReportVersion.report_id) & (ReportVersion.version_no == Report.current_version)
+    activity = session.scalar(select(func.max(ReportVersion.activity_date)).join(Report, current))
+    received = session.scalar(select(func.max(ReportVersion.received_at)).join(Report, current)
+                              .where(ReportVersion.activity_date.is_(None)))
+    years = [activity.year] if activity is not None else []
+    if received is not None:
+        years.append(int(report_month(None, received, tz)[:4]))
+    return max(years, default=None)
 
 
-def _coverage(entries: Iterable[RosterEntry], counted: _Counted, year: int, months: tuple[str, ...]) -> Coverage:
+def _coverage(entries: Iterable[_Entry], counted: _Counted, year: int, months: tuple[str, ...]) -> Coverage:
     rows = []
     for e in entries:
         late_months = tuple((m, counted.late[(e.id, m)]) for m in months if counted.late[(e.id, m)])
@@ -119,13 +181,18 @@ def coverage(session: Session, year: int | None, season: tuple[int, int], *, tod
     """Every entry's reports per month of year's season (up to today when year is today's year) and how many
     were late. year None: the year of the newest report (today's year without any). before: count only what
     was received before then."""
-    counted = _counted(session, tz, before)
+    if before is not None:
+        counted = _counted(session, tz, before)
+        if year is None:
+            year = int(counted.latest_month[:4]) if counted.latest_month else today.year
+        return _coverage(_entries(session), counted, year, season_months(year, season, today))
     if year is None:
-        year = int(counted.latest_month[:4]) if counted.latest_month else today.year
-    return _coverage(_entries(session), counted, year, season_months(year, season, today))
+        year = latest_year(session, tz) or today.year
+    months = season_months(year, season, today)
+    return _coverage(_entries(session), _counted_now(session, tz, months), year, months)
 
 
-def _missing(entries: Iterable[RosterEntry], counted: _Counted, month: str) -> list[MissingRow]:
+def _missing(entries: Iterable[_Entry], counted: _Counted, month: str) -> list[MissingRow]:
     return [MissingRow(entry_id=e.id, name=e.name, group=e.group_name, contact_person=e.contact_person,
                        contact_phone=e.contact_phone)
             for e in entries if not counted.reports[(e.id, month)]]
@@ -134,7 +201,9 @@ def _missing(entries: Iterable[RosterEntry], counted: _Counted, month: str) -> l
 def missing(session: Session, year: int, month: int, *, tz: ZoneInfo = DEFAULT_TZ,
             before: datetime | None = None) -> list[MissingRow]:
     """The entries with no report for that month, ordered by group (none last), then name."""
-    return _missing(_entries(session), _counted(session, tz, before), month_text(year, month))
+    shown = month_text(year, month)
+    counted = _counted(session, tz, before) if before is not None else _counted_now(session, tz, (shown,))
+    return _missing(_entries(session), counted, shown)
 
 
 # ---- names matched to no entry --------------------------------------------------------------------------------
@@ -148,7 +217,8 @@ class Similar:
     normalised Indel similarity, of the names' distinctive parts)."""
 
     def __init__(self, session: Session) -> None:
-        pairs = [(e.name, e.name_key) for e in session.scalars(select(RosterEntry))]
+        pairs: list[tuple[str, str]] = [(name, key) for name, key in session.execute(
+            select(RosterEntry.name, RosterEntry.name_key))]
         pairs += session.execute(
             select(RosterEntry.name, RosterAlias.alias_key).join(RosterEntry, RosterEntry.id == RosterAlias.entry_id)
         ).all()
@@ -163,11 +233,15 @@ class Similar:
         if not key or not self._keys:
             return ()
         found = process.extract(distinctive(key), self._keys, scorer=fuzz.ratio, score_cutoff=SIMILAR_CUTOFF,
-                                limit=None)
-        best: dict[str, float] = {}
+                                limit=None)  # most alike first: hundreds when the names differ by a number
+        best: dict[str, float] = {}  # each name's first (so best) score
+        last = -1.0  # the score of the limit-th name: no name after a lower score can still be among the first
         for _, score, index in found:
-            name = self._names[index]
-            best[name] = max(best.get(name, 0.0), score)
+            if score < last:
+                break
+            best.setdefault(self._names[index], score)
+            if last < 0 and len(best) == limit:
+                last = score
         return tuple(sorted(best, key=lambda name: (-best[name], name))[:limit])
 
 
