@@ -391,14 +391,12 @@ def roster_groups(session: Session) -> list[str]:
     return list(rows)
 
 
-def roster_counts(session: Session) -> tuple[int, int]:
-    """(organisations in the roster, those with no report at all yet); (0, 0) when no roster is loaded."""
-    entries = int(session.scalar(select(func.count(RosterEntry.id))) or 0)
-    if not entries:
-        return 0, 0
-    reported = select(Report.roster_entry_id).where(Report.roster_entry_id.is_not(None))
-    missing = int(session.scalar(select(func.count(RosterEntry.id)).where(RosterEntry.id.not_in(reported))) or 0)
-    return entries, missing
+def roster_entry(session: Session, entry_id: int) -> tuple[str, int] | None:
+    """One roster entry's name and how many reports are linked to it; None when there is no such entry."""
+    name = session.scalar(select(RosterEntry.name).where(RosterEntry.id == entry_id))
+    if name is None:
+        return None
+    return name, int(session.scalar(select(func.count(Report.id)).where(Report.roster_entry_id == entry_id)) or 0)
 
 
 # ---- digests ---------------------------------------------------------------------------------------------------
