@@ -9,11 +9,12 @@ Without a roster every list here is empty. Functions take a Session and never wr
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, case, func, literal, select
@@ -49,11 +50,16 @@ def season_months(year: int, season: tuple[int, int], today: date) -> tuple[str,
 
 @dataclass(frozen=True)
 class _Counted:
-    """Reports per (entry, YYYY-MM), and the late ones among them."""
+    """Reports per entry and month (YYYY-MM), and the late ones among them (months without any left out)."""
 
-    reports: Counter[tuple[int, str]]
-    late: Counter[tuple[int, str]]
+    reports: dict[int, dict[str, int]]
+    late: dict[int, dict[str, int]]
     latest_month: str  # the newest month any linked or unlinked report counts for; "" when none
+
+
+def _add(table: dict[int, dict[str, int]], entry_id: int, month: str, n: int) -> None:
+    months = table.setdefault(entry_id, {})
+    months[month] = months.get(month, 0) + n
 
 
 def _counted(session: Session, tz: ZoneInfo, before: datetime | None) -> _Counted:
@@ -74,15 +80,16 @@ def _counted(session: Session, tz: ZoneInfo, before: datetime | None) -> _Counte
     for report_id, version_no, activity, received_at, entry_id in session.execute(stmt):
         if report_id not in newest or version_no > newest[report_id][0]:
             newest[report_id] = (version_no, activity, received_at, entry_id)
-    reports: Counter[tuple[int, str]] = Counter()
-    late: Counter[tuple[int, str]] = Counter()
+    reports: dict[int, dict[str, int]] = {}
+    late: dict[int, dict[str, int]] = {}
     latest = ""
     for _, activity, received_at, entry_id in newest.values():
         month = report_month(activity, received_at, tz)
         latest = max(latest, month)
         if entry_id is not None:
-            reports[(entry_id, month)] += 1
-            late[(entry_id, month)] += is_late(received_at, activity, tz)
+            _add(reports, entry_id, month, 1)
+            if is_late(received_at, activity, tz):
+                _add(late, entry_id, month, 1)
     return _Counted(reports, late, latest)
 
 
@@ -94,16 +101,16 @@ def _bucket(column: QueryableAttribute[Any], bounds: list[Any]) -> ColumnElement
 
 
 def _counted_now(session: Session, tz: ZoneInfo, months: tuple[str, ...]) -> _Counted:
-    """What _counted(before=None) says about these consecutive months (YYYY-MM), added up in the database: a row
-    per entry and month comes back rather than one per report (the console's pages, with 20,000 reports). The
-    same rules: a current version's activity month, else the local month it was received; 逾期 as is_late says."""
-    reports: Counter[tuple[int, str]] = Counter()
-    late: Counter[tuple[int, str]] = Counter()
+    """What _counted(before=None) says about these consecutive months (YYYY-MM), the dated reports added up in the
+    database: a row per entry and month comes back rather than one per report (the console's pages, with 20,000
+    reports). The same rules: a current version's activity month, else the local month it was received (those
+    few are read one by one); 逾期 as is_late says."""
+    reports: dict[int, dict[str, int]] = {}
+    late: dict[int, dict[str, int]] = {}
     if not months:
         return _Counted(reports, late, "")
     firsts = [date(int(m[:4]), int(m[5:7]), 1) for m in months]
     after = date(firsts[-1].year + (firsts[-1].month == 12), firsts[-1].month % 12 + 1, 1)
-    starts = [day_bounds(d, tz)[0] for d in [*firsts, after]]  # the UTC instants the local months start
     current = (Report.id == ReportVersion.report_id) & (ReportVersion.version_no == Report.current_version)
     is_late_now = late_condition(session, tz, (firsts[0], after))
     dated = (
@@ -112,20 +119,24 @@ def _counted_now(session: Session, tz: ZoneInfo, months: tuple[str, ...]) -> _Co
         .select_from(ReportVersion).join(Report, current)
         .where(Report.roster_entry_id.is_not(None), ReportVersion.activity_date >= firsts[0],
                ReportVersion.activity_date < after)
-    ).subquery()
-    undated = (
-        select(Report.roster_entry_id.label("entry"), _bucket(ReportVersion.received_at, starts[1:-1]).label("month"),
-               literal(0).label("late"))
-        .select_from(ReportVersion).join(Report, current)
-        .where(Report.roster_entry_id.is_not(None), ReportVersion.activity_date.is_(None),
-               ReportVersion.received_at >= starts[0], ReportVersion.received_at < starts[-1])
-    ).subquery()
-    for rows in (dated, undated):  # grouped outside: the CASE's parameters make it no GROUP BY key in PostgreSQL
-        stmt = select(rows.c.entry, rows.c.month, func.count(), func.sum(rows.c.late)).group_by(rows.c.entry,
-                                                                                                  rows.c.month)
-        for entry_id, index, n, n_late in session.execute(stmt):
-            reports[(entry_id, months[index])] += int(n)
-            late[(entry_id, months[index])] += int(n_late or 0)
+    ).subquery()  # grouped outside: the CASE's parameters make it no GROUP BY key in PostgreSQL
+    stmt = select(dated.c.entry, dated.c.month, func.count(), func.sum(dated.c.late)).group_by(dated.c.entry,
+                                                                                               dated.c.month)
+    for entry_id, index, n, n_late in session.connection().execute(stmt).all():  # fetchall: not row by row
+        got = reports.get(entry_id)
+        if got is None:
+            got = reports[entry_id] = {}
+        got[months[index]] = n  # one row per entry and month
+        if n_late:
+            _add(late, entry_id, months[index], n_late)
+    undated = (select(Report.roster_entry_id, ReportVersion.received_at).select_from(ReportVersion)
+               .join(Report, current)
+               .where(Report.roster_entry_id.is_not(None), ReportVersion.activity_date.is_(None)))
+    shown = set(months)
+    for entry_id, received_at in session.connection().execute(undated).all():
+        month = report_month(None, received_at, tz)
+        if month in shown:
+            _add(reports, cast(int, entry_id), month, 1)  # not None: the WHERE says so
     return _Counted(reports, late, "")
 
 
@@ -157,9 +168,12 @@ def _entries(session: Session) -> list[_Entry]:
 def latest_year(session: Session, tz: ZoneInfo = DEFAULT_TZ) -> int | None:
     """The year of the newest month any report counts for; None without reports."""
     current = (Report.id == ReportVersion.report_id) & (ReportVersion.version_no == Report.current_version)
-    activity = session.scalar(select(func.max(ReportVersion.activity_date)).join(Report, current))
-    received = session.scalar(select(func.max(ReportVersion.received_at)).join(Report, current)
-                              .where(ReportVersion.activity_date.is_(None)))
+    activity = session.scalar(  # down the activity_date index to the first current version (not a MAX of all)
+        select(ReportVersion.activity_date).join(Report, current).where(ReportVersion.activity_date.is_not(None))
+        .order_by(ReportVersion.activity_date.desc()).limit(1))
+    received = max(session.scalars(  # few, found by the activity_date index (a MAX would walk received_at's)
+        select(ReportVersion.received_at).join(Report, current).where(ReportVersion.activity_date.is_(None))),
+        default=None)
     years = [activity.year] if activity is not None else []
     if received is not None:
         years.append(int(report_month(None, received, tz)[:4]))
@@ -167,11 +181,15 @@ def latest_year(session: Session, tz: ZoneInfo = DEFAULT_TZ) -> int | None:
 
 
 def _coverage(entries: Iterable[_Entry], counted: _Counted, year: int, months: tuple[str, ...]) -> Coverage:
+    reports, late = counted.reports, counted.late
+    zeros = (0,) * len(months)
+    nothing = tuple(zip(months, zeros, strict=True))
     rows = []
-    for e in entries:
-        late_months = tuple((m, counted.late[(e.id, m)]) for m in months if counted.late[(e.id, m)])
+    for e in entries:  # 2,000 entries x 9 months: the pairs are zipped in C, not built one by one
+        got, late_got = reports.get(e.id), late.get(e.id)
+        late_months = tuple((m, late_got[m]) for m in months if m in late_got) if late_got else ()
         rows.append(CoverageRow(entry_id=e.id, name=e.name, group=e.group_name,
-                                months=tuple((m, counted.reports[(e.id, m)]) for m in months),
+                                months=tuple(zip(months, map(got.get, months, zeros), strict=True)) if got else nothing,
                                 late=sum(n for _, n in late_months), late_months=late_months))
     return Coverage(year=year, months=months, rows=tuple(rows))
 
@@ -192,10 +210,19 @@ def coverage(session: Session, year: int | None, season: tuple[int, int], *, tod
     return _coverage(_entries(session), _counted_now(session, tz, months), year, months)
 
 
+def coverage_and_missing(session: Session, year: int, season: tuple[int, int], month: str, *, today: date,
+                         tz: ZoneInfo = DEFAULT_TZ) -> tuple[Coverage, list[MissingRow]]:
+    """coverage() of year and missing() of one of its months (YYYY-MM; none listed for a month the coverage does
+    not show) from one count of the reports: the console's 报送情况 page."""
+    months = season_months(year, season, today)
+    entries, counted = _entries(session), _counted_now(session, tz, months)
+    return (_coverage(entries, counted, year, months), _missing(entries, counted, month) if month in months else [])
+
+
 def _missing(entries: Iterable[_Entry], counted: _Counted, month: str) -> list[MissingRow]:
     return [MissingRow(entry_id=e.id, name=e.name, group=e.group_name, contact_person=e.contact_person,
                        contact_phone=e.contact_phone)
-            for e in entries if not counted.reports[(e.id, month)]]
+            for e in entries if not counted.reports.get(e.id, {}).get(month)]
 
 
 def missing(session: Session, year: int, month: int, *, tz: ZoneInfo = DEFAULT_TZ,
@@ -214,24 +241,51 @@ def distinctive(key: str) -> str:
 
 class Similar:
     """The roster's names and aliases, to suggest the entries an unknown name resembles (rapidfuzz's ratio, a
-    normalised Indel similarity, of the names' distinctive parts)."""
+    normalised Indel similarity, of the names' distinctive parts).
 
-    def __init__(self, session: Session) -> None:
+    Similar.of(session) reads the names and reuses the last one built while they are the same (compared in full:
+    never stale): a page listing 100 unknown names against 2,000 entries then compares each name once, not on
+    every visit. Safe to share between threads (what it remembers only grows, and is cleared past a size)."""
+
+    _last: Similar | None = None
+    _lock = threading.Lock()
+    REMEMBERED = 10_000  # candidate lists kept per roster
+
+    def __init__(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """pairs: (entry name, name key or alias key), every entry's and every alias's."""
+        self.pairs = tuple(pairs)
+        self._names = [name for name, _ in self.pairs]
+        self._keys = [distinctive(key) for _, key in self.pairs]
+        self._found: dict[tuple[str, int], tuple[str, ...]] = {}
+
+    @classmethod
+    def of(cls, session: Session) -> Similar:
         pairs: list[tuple[str, str]] = [(name, key) for name, key in session.execute(
-            select(RosterEntry.name, RosterEntry.name_key))]
-        pairs += session.execute(
+            select(RosterEntry.name, RosterEntry.name_key).order_by(RosterEntry.id))]
+        pairs += [(name, key) for name, key in session.execute(
             select(RosterEntry.name, RosterAlias.alias_key).join(RosterEntry, RosterEntry.id == RosterAlias.entry_id)
-        ).all()
-        self._names = [name for name, _ in pairs]
-        self._keys = [distinctive(key) for _, key in pairs]
+            .order_by(RosterAlias.id))]
+        with cls._lock:
+            last = cls._last
+            if last is None or last.pairs != tuple(pairs):
+                last = cls._last = cls(pairs)
+        return last
 
     def candidates(self, org_name: str, limit: int = CANDIDATES) -> tuple[str, ...]:
         """Up to limit entry names that org_name resembles, most alike first (ties by name)."""
-        from rapidfuzz import fuzz, process  # 28 ms to import: only when there is a name to compare
-
         key = roster_key(org_name)
         if not key or not self._keys:
             return ()
+        found = self._found.get((key, limit))
+        if found is None:
+            if len(self._found) >= self.REMEMBERED:
+                self._found.clear()
+            found = self._found[(key, limit)] = self._compare(key, limit)
+        return found
+
+    def _compare(self, key: str, limit: int) -> tuple[str, ...]:
+        from rapidfuzz import fuzz, process  # 28 ms to import: only when there is a name to compare
+
         found = process.extract(distinctive(key), self._keys, scorer=fuzz.ratio, score_cutoff=SIMILAR_CUTOFF,
                                 limit=None)  # most alike first: hundreds when the names differ by a number
         best: dict[str, float] = {}  # each name's first (so best) score
@@ -251,18 +305,17 @@ def unmatched(session: Session, limit: int = CANDIDATES) -> list[UnmatchedName]:
     if not has_roster(session):
         return []
     stmt = (
-        select(ReportVersion.org_name)
+        select(ReportVersion.received_at, ReportVersion.id, ReportVersion.org_name)
         .join(Report, (Report.id == ReportVersion.report_id) & (ReportVersion.version_no == Report.current_version))
         .where(Report.roster_entry_id.is_(None))
-        .order_by(ReportVersion.received_at, ReportVersion.id)
-    )
+    )  # ordered here, not in SQL: an ORDER BY would have the database walk every version in received order
     names: dict[str, str] = {}
     reports: Counter[str] = Counter()
-    for (org_name,) in session.execute(stmt):
+    for _, _, org_name in sorted(session.connection().execute(stmt).all()):
         key = roster_key(org_name)
         names[key] = org_name.strip()  # the newest spelling wins
         reports[key] += 1
-    similar = Similar(session)
+    similar = Similar.of(session)
     out = [UnmatchedName(org_name=names[key], reports=n, candidates=similar.candidates(names[key], limit))
            for key, n in reports.items()]
     return sorted(out, key=lambda u: (-u.reports, u.org_name))

@@ -10,6 +10,7 @@ from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -29,43 +30,51 @@ MESSAGES = {"alias": "已确认：这个写法的情况表已对应到「{name}�
 
 
 @dataclass(frozen=True)
-class Row:
-    """One entry's line of the matrix: (reports, of them late) per month."""
-
-    name: str
-    cells: tuple[tuple[int, int], ...]
-    total: int
-    late: int
-
-
-@dataclass(frozen=True)
 class Group:
-    """One 所属单位's entries and its totals per month."""
+    """One 所属单位 of the matrix: its totals per month (cells) and its entries' rows, as HTML made here."""
 
     name: str
-    rows: tuple[Row, ...]
-    month_totals: tuple[int, ...]
-    total: int
-    late: int
-    none: int  # entries with no report in the season shown
+    entries: int
+    none: int  # entries with no report in the season shown (their rows are shaded)
+    cells: Markup
+    rows: Markup
 
 
-def _row(r: CoverageRow) -> Row:
-    late = dict(r.late_months)
-    return Row(name=r.name, cells=tuple((n, late.get(m, 0)) for m, n in r.months), total=r.total, late=r.late)
+def cell(n: int, late: int = 0) -> str:
+    """A count's cell: muted when 0, with how many of them were late (逾) when any."""
+    if late:
+        return f'<td>{n} <span class="tag late">逾{late}</span></td>'
+    return _CELLS[n] if n < len(_CELLS) else f"<td>{n}</td>"
 
 
-def _group(name: str, rows: list[Row], width: int) -> Group:
-    return Group(name=name or NO_GROUP, rows=tuple(rows),
-                 month_totals=tuple(sum(r.cells[i][0] for r in rows) for i in range(width)),
-                 total=sum(r.total for r in rows), late=sum(r.late for r in rows),
-                 none=sum(1 for r in rows if not r.total))
+_CELLS = ['<td class="z">0</td>', *(f"<td>{n}</td>" for n in range(1, 100))]
+
+
+def _row(r: CoverageRow) -> str:
+    """One entry's line: its name escaped here (the only text in it), then numbers."""
+    counts = [n for _, n in r.months]
+    total = sum(counts)
+    if r.late_months:
+        late = dict(r.late_months)
+        cells = "".join([cell(n, late.get(m, 0)) for m, n in r.months])
+    else:
+        cells = "".join([_CELLS[n] if n < 100 else cell(n) for n in counts])
+    opening = "<tr>" if total else '<tr class="none">'
+    return f"{opening}<th>{escape(r.name)}</th>{cells}{cell(total)}</tr>\n"
+
+
+def _group(name: str, rows: list[CoverageRow]) -> Group:
+    totals = [sum(column) for column in zip(*([n for _, n in r.months] for r in rows), strict=True)]
+    html = "".join([*(cell(n) for n in totals), cell(sum(totals), sum(r.late for r in rows))])
+    return Group(name=name or NO_GROUP, entries=len(rows), none=sum(1 for r in rows if not r.total),
+                 cells=Markup(html), rows=Markup("".join([_row(r) for r in rows])))
 
 
 def matrix(table: Coverage) -> list[Group]:
-    """The coverage's rows by group, in its order (by group, entries without one last; then by name)."""
-    width = len(table.months)
-    return [_group(name, [_row(r) for r in rows], width) for name, rows in groupby(table.rows, key=lambda r: r.group)]
+    """The coverage's rows by group, in its order (by group, entries without one last; then by name). The rows
+    are written here rather than in the template: 2,000 entries x 9 months are 20,000 cells, and a template
+    loop over them took as long as counting the reports (bench/bench_web.py)."""
+    return [_group(name, list(rows)) for name, rows in groupby(table.rows, key=lambda r: r.group)]
 
 
 def pick_month(asked: str, months: tuple[str, ...], today: date) -> str:
@@ -88,9 +97,10 @@ def _roster(session: Session, year: int | None, asked: str, season: tuple[int, i
             tz: ZoneInfo, done: tuple[str, int]) -> dict[str, Any] | None:
     if not roster.has_roster(session):
         return None
-    table = coverage.coverage(session, year, season, today=today, tz=tz)
-    month = pick_month(asked, table.months, today)
-    missing = coverage.missing(session, int(month[:4]), int(month[5:]), tz=tz) if month else []
+    if year is None:
+        year = coverage.latest_year(session, tz) or today.year
+    month = pick_month(asked, coverage.season_months(year, season, today), today)
+    table, missing = coverage.coverage_and_missing(session, year, season, month, today=today, tz=tz)
     code, entry_id = done
     entry = console.roster_entry(session, entry_id) if code in MESSAGES else None
     message = MESSAGES[code].format(name=entry[0], reports=entry[1]) if entry is not None else ""

@@ -160,8 +160,19 @@ def test_unmatched_names_count_their_reports_and_suggest_the_entries_they_resemb
 def test_candidates_tied_with_the_last_one_kept_are_all_weighed_then_ordered_by_name(session_factory: Factory) -> None:
     with session_factory.begin() as s:
         upsert_roster(s, [RosterEntryIn(name=f"{w}水局离退休干部党支部") for w in "甲乙丙丁"])
-        found = Similar(s).candidates("戊水局老干部党支部", limit=3)  # 水局 in each: all four alike (67)
+        found = Similar.of(s).candidates("戊水局老干部党支部", limit=3)  # 水局 in each: all four alike (67)
     assert found == ("丁水局离退休干部党支部", "丙水局离退休干部党支部", "乙水局离退休干部党支部")  # by code point
+
+
+def test_the_names_compared_are_reused_only_while_the_roster_is_the_same(session_factory: Factory) -> None:
+    with session_factory.begin() as s:
+        upsert_roster(s, [RosterEntryIn(name="苏州市财政局离退休干部党支部")])
+        first = Similar.of(s)
+        assert Similar.of(s) is first and first.candidates("财政局老干部支部") == ("苏州市财政局离退休干部党支部",)
+        upsert_roster(s, [RosterEntryIn(name="苏州市财政厅离退休干部党支部", aliases=("财政局老干部支部",))])
+        again = Similar.of(s)
+        assert again is not first
+        assert again.candidates("财政局老干部支部") == ("苏州市财政厅离退休干部党支部", "苏州市财政局离退休干部党支部")
 
 
 def test_candidates_compare_the_distinctive_part_of_names() -> None:
