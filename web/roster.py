@@ -58,7 +58,7 @@ def _row(r: CoverageRow) -> str:
         late = dict(r.late_months)
         cells = "".join([cell(n, late.get(m, 0)) for m, n in r.months])
     else:
-        cells = "".join([_CELLS[n] if n < 100 else cell(n) for n in counts])
+        cells = "".join(map(cell, counts))
     opening = "<tr>" if total else '<tr class="none">'
     return f"{opening}<th>{escape(r.name)}</th>{cells}{cell(total)}</tr>\n"
 
@@ -87,7 +87,7 @@ def pick_month(asked: str, months: tuple[str, ...], today: date) -> str:
 
 
 def _year(request: Request, today: date) -> int | None:
-    """?year=YYYY, or the year of ?month=YYYY-MM; None (the newest reports' year) when neither is a year."""
+    """?year=YYYY, or the year of ?month=YYYY-MM; None (this year's season, or the last) when neither is a year."""
     text = request.query_params.get("year", "") or request.query_params.get("month", "")[:4]
     year = _int(text, 0, lowest=0, highest=9999)
     return year if 2000 <= year <= today.year else None
@@ -97,8 +97,9 @@ def _roster(session: Session, year: int | None, asked: str, season: tuple[int, i
             tz: ZoneInfo, done: tuple[str, int]) -> dict[str, Any] | None:
     if not roster.has_roster(session):
         return None
-    if year is None:
-        year = coverage.latest_year(session, tz) or today.year
+    if year is None:  # this year once its season has begun, else the year of the newest reports
+        started = coverage.season_months(today.year, season, today)
+        year = today.year if started else coverage.latest_year(session, tz) or today.year
     month = pick_month(asked, coverage.season_months(year, season, today), today)
     table, missing = coverage.coverage_and_missing(session, year, season, month, today=today, tz=tz)
     code, entry_id = done

@@ -150,7 +150,7 @@ def test_the_matrix_counts_each_entry_per_month_by_group_with_late_reports_and_t
     assert names.index("姑苏区 1 个，本季尚无 0 个") < names.index(GUSU) < names.index(XIANGCHENG)
 
 
-def test_a_past_year_shows_its_whole_season_and_the_year_links_stop_at_this_year(site: Site) -> None:
+def test_the_year_is_this_seasons_or_the_last_and_a_past_year_shows_its_whole_season(site: Site) -> None:
     client = site.signed_in()
     past = client.get("/roster?year=2019").text
     assert len(matrix(past)["党组织"][1]) == 9  # April to November, and 合计
@@ -159,6 +159,11 @@ def test_a_past_year_shows_its_whole_season_and_the_year_links_stop_at_this_year
     this = client.get("/roster?year=2999").text  # not a year yet: the newest reports' year
     assert "2020年，名册 5 个党组织" in this and 'href="/roster?year=2021"' not in this
     assert client.get("/roster?year=abc").status_code == 200
+    site.clock.at = datetime(2021, 2, 1, 2, 0, tzinfo=UTC)  # before the 2021 season: the newest reports' year
+    assert "2020年，名册 5 个党组织" in site.signed_in("winter").get("/roster").text
+    site.clock.at = datetime(2021, 4, 2, 2, 0, tzinfo=UTC)  # the 2021 season has begun: this year
+    april = site.signed_in("spring").get("/roster").text
+    assert "2021年，名册 5 个党组织" in april and matrix(april)["党组织"][1] == ["4月", "合计"]
 
 
 def test_the_months_missing_list_names_each_entry_without_a_report_with_its_contacts(site: Site) -> None:
