@@ -1,9 +1,10 @@
-"""Regenerate docs/console-*.png: the web console's 概览, 情况表 and a 待处理 item, on a desktop and a phone.
+"""Regenerate docs/console-*.png: the web console's 概览, 情况表, a 待处理 item and 报送情况, on a desktop and a phone.
 
 Run from the repository root: `.venv/bin/python docs/render_console.py` (needs Debian's chromium and, for the
 Chinese text, fonts-noto-cjk: `apt-get install -y chromium fonts-noto-cjk`). It builds a demo store in a temporary
-folder from samples/mail (the same mails as `intake demo`), serves the console on loopback with uvicorn and takes
-the screenshots with headless Chromium through Playwright. The test suite never needs this.
+folder from samples/roster.xlsx and samples/mail (the same roster and mails as `intake demo`), serves the
+console on loopback with uvicorn and takes the screenshots with headless Chromium through Playwright. The test
+suite never needs this.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from playwright.sync_api import Page, ViewportSize, sync_playwright  # noqa: E40
 
 from core.settings import Settings  # noqa: E402
 from ingest.poll import import_paths  # noqa: E402
+from roster.load import import_roster  # noqa: E402
 from service import accounts  # noqa: E402
 from store.db import open_store  # noqa: E402
 from store.failures import list_failures  # noqa: E402
@@ -43,10 +45,11 @@ def free_port() -> int:
 
 
 def build(folder: Path) -> tuple[Settings, SessionFactory, datetime, int]:
-    """The demo store: the sample mails imported, an account; when to set the clock (the day the last mail
+    """The demo store: the sample roster and mails imported, an account; when to set the clock (the day the last mail
     came), and the corrupt attachment's 待处理 item."""
     settings = Settings(data_dir=folder, timezone="Asia/Shanghai")
     store = open_store(settings.effective_database_url)
+    import_roster(store, REPO / "samples" / "roster.xlsx", replace=True)
     import_paths(settings, store, [REPO / "samples" / "mail"])
     with store.begin() as session:
         accounts.add_user(session, USER, PASSWORD, "admin", "docs")
@@ -80,7 +83,7 @@ def main() -> int:
                     page = context.new_page()
                     sign_in(page, base)
                     for name, path in (("overview", "/"), ("reports", "/reports"),
-                                       ("failure", f"/failures/{corrupt}")):
+                                       ("failure", f"/failures/{corrupt}"), ("roster", "/roster")):
                         page.goto(base + path)
                         out = REPO / "docs" / f"console-{name}-{size}.png"
                         page.screenshot(path=str(out), full_page=True)

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, Text, case, cast, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, Text, case, cast, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,6 @@ from store.models import (
     Report,
     ReportVersion,
     RosterEntry,
-    UTCDateTime,
 )
 from store.records import DigestRun, FailureRow, SeasonTotals
 from store.session import SessionFactory
@@ -176,28 +175,6 @@ def _month_bounds(month: str, tz: ZoneInfo) -> tuple[date, date, datetime, datet
     return first, after, queries.day_bounds(first, tz)[0], queries.day_bounds(after, tz)[0]
 
 
-def late_condition(session: Session, tz: ZoneInfo) -> ColumnElement[bool]:
-    """Received more than 7 local days after the activity, exactly as store.queries.is_late says, in SQL.
-
-    The threshold of each activity date is worked out here (time zones included) and handed to the database as
-    a CASE over the dates that occur, nested as a binary search (about 8 comparisons a row for a season's 200
-    dates, not 100); each leaf checks its date, so a date this read did not see is never late by mistake.
-    """
-    dates = sorted(d for d in session.scalars(
-        select(ReportVersion.activity_date).where(ReportVersion.activity_date.is_not(None)).distinct()) if d)
-    if not dates:
-        return false()
-    return ReportVersion.activity_date.is_not(None) & (ReportVersion.received_at >= _threshold(dates, tz))
-
-
-def _threshold(dates: list[date], tz: ZoneInfo) -> ColumnElement[datetime]:
-    if len(dates) == 1:
-        return case((ReportVersion.activity_date == dates[0], literal(queries.late_from(dates[0], tz), UTCDateTime())))
-    mid = len(dates) // 2
-    return case((ReportVersion.activity_date < dates[mid], _threshold(dates[:mid], tz)),
-                else_=_threshold(dates[mid:], tz))
-
-
 def _report_where(session: Session, f: ReportFilter, tz: ZoneInfo) -> tuple[list[ColumnElement[bool]], set[str]]:
     """The conditions for f, and the tables besides reports they need ("messages", "roster")."""
     where: list[ColumnElement[bool]] = [ReportVersion.version_no == Report.current_version]
@@ -212,7 +189,7 @@ def _report_where(session: Session, f: ReportFilter, tz: ZoneInfo) -> tuple[list
         where.append(RosterEntry.group_name == f.group)
         needs.add("roster")
     if f.late:
-        where.append(late_condition(session, tz))
+        where.append(queries.late_condition(session, tz))
     text = f.text.strip()[:SEARCH_KEPT]
     if text:
         columns = (ReportVersion.org_name, ReportVersion.contact_person, ReportVersion.contact_phone,
@@ -376,7 +353,7 @@ def day_numbers(session: Session, day: date, tz: ZoneInfo) -> DayNumbers:
 def season_numbers(session: Session, tz: ZoneInfo) -> SeasonTotals:
     """store.queries.season_totals, added up in the database: the same numbers without reading every report."""
     current = (Report.id == ReportVersion.report_id) & (ReportVersion.version_no == Report.current_version)
-    late = late_condition(session, tz)
+    late = queries.late_condition(session, tz)
     by_date = session.execute(
         select(ReportVersion.activity_date, func.count(ReportVersion.id), func.sum(ReportVersion.headcount),
                func.sum(case((late, 1), else_=0)))
@@ -414,14 +391,12 @@ def roster_groups(session: Session) -> list[str]:
     return list(rows)
 
 
-def roster_counts(session: Session) -> tuple[int, int]:
-    """(organisations in the roster, those with no report at all yet); (0, 0) when no roster is loaded."""
-    entries = int(session.scalar(select(func.count(RosterEntry.id))) or 0)
-    if not entries:
-        return 0, 0
-    reported = select(Report.roster_entry_id).where(Report.roster_entry_id.is_not(None))
-    missing = int(session.scalar(select(func.count(RosterEntry.id)).where(RosterEntry.id.not_in(reported))) or 0)
-    return entries, missing
+def roster_entry(session: Session, entry_id: int) -> tuple[str, int] | None:
+    """One roster entry's name and how many reports are linked to it; None when there is no such entry."""
+    name = session.scalar(select(RosterEntry.name).where(RosterEntry.id == entry_id))
+    if name is None:
+        return None
+    return name, int(session.scalar(select(func.count(Report.id)).where(Report.roster_entry_id == entry_id)) or 0)
 
 
 # ---- digests ---------------------------------------------------------------------------------------------------

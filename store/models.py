@@ -172,6 +172,8 @@ class ReportVersion(Base):
     __table_args__ = (
         UniqueConstraint("report_id", "version_no", name="uq_report_versions_report_version"),
         UniqueConstraint("fingerprint", name="uq_report_versions_fingerprint"),
+        # by activity date, holding what the 报送情况 counts read: they need not read the versions' rows (0006)
+        Index("ix_report_versions_activity", "activity_date", "report_id", "version_no", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -185,7 +187,7 @@ class ReportVersion(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     contact_person: Mapped[str] = mapped_column(Text, default="")
     contact_phone: Mapped[str] = mapped_column(Text, default="")
-    activity_date: Mapped[date | None] = mapped_column(index=True)
+    activity_date: Mapped[date | None] = mapped_column()
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"), index=True)

@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from core.settings import Settings
 from store.session import SessionFactory
-from web import accounts, auth, failures, pages
+from web import accounts, auth, failures, pages, roster
 from web.context import STATIC, Console
 from web.security import SecurityHeaders
 
@@ -40,6 +40,8 @@ def routes() -> list[Route | Mount]:
         Route("/failures/{failure_id:int}/reparse", failures.reparse, methods=["POST"]),
         Route("/attachments/{attachment_id:int}", pages.attachment, methods=["GET"]),
         Route("/messages/{message_id:int}/raw", pages.raw_message, methods=["GET"]),
+        Route("/roster", roster.roster_page, methods=["GET"]),
+        Route("/roster/alias", roster.confirm_alias, methods=["POST"]),
         Route("/digests", pages.digests, methods=["GET"]),
         Route("/digests/{run_id:int}", pages.digest_view, methods=["GET"]),
         Route("/export.xlsx", pages.export_xlsx, methods=["GET"]),

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from core.vocab import Role
 from service import accounts
-from store import users
+from store import roster, users
 from store.records import SessionUser
 from store.session import Session
 from web.context import Console
@@ -38,11 +38,13 @@ FORM_LIMITS = {"max_files": 0, "max_fields": 50, "max_part_size": 64 * 1024}
 
 @dataclass(frozen=True)
 class Visit:
-    """A signed-in request: the account, its session's token hash and, for a POST, the form it sent."""
+    """A signed-in request: the account, its session's token hash, whether a roster is loaded and, for a POST,
+    the form it sent."""
 
     user: SessionUser
     token_sha256: str
     form: FormData | None = None
+    has_roster: bool = False  # a roster is loaded: the nav shows 报送情况
 
     @property
     def is_admin(self) -> bool:
@@ -61,15 +63,18 @@ def console_of(request: Request) -> Console:
     return console
 
 
+def _visit(session: Session, token_sha256: str, now: datetime) -> Visit | None:
+    user = users.session_user(session, token_sha256, now)
+    return None if user is None else Visit(user, token_sha256, has_roster=roster.has_roster(session))
+
+
 async def current_visit(request: Request) -> Visit | None:
     """The signed-in account of this request (session cookie valid, not expired, account enabled), else None."""
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token or len(token) > 200:
         return None
     console = console_of(request)
-    digest = token_hash(token)
-    user = await console.read(users.session_user, digest, console.now())
-    return None if user is None else Visit(user, digest)
+    return await console.read(_visit, token_hash(token), console.now())
 
 
 def to_login(request: Request) -> RedirectResponse:
@@ -98,7 +103,7 @@ def page(*, admin: bool = False) -> Callable[[Endpoint], Callable[[Request], Awa
                 token = form.get("csrf_token", "")
                 if not isinstance(token, str) or not same_token(token, visit.user.csrf_token):
                     return forbidden(request, "表单已失效（缺少或不符的安全令牌），请返回上一页刷新后重试。")
-                visit = Visit(visit.user, visit.token_sha256, form)
+                visit = Visit(visit.user, visit.token_sha256, form, visit.has_roster)
                 request.scope["intake.visit"] = visit
             return await endpoint(request, visit)
         handler.__name__ = endpoint.__name__

@@ -3,6 +3,7 @@ now, and /healthz."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -14,8 +15,9 @@ from starlette.responses import JSONResponse, Response
 from core.vocab import DigestMode
 from digest.render import xlsx_filename
 from digest.run import outbox_dir, outbox_stem, summary_bytes
+from service.present_roster import month_label
 from service.status import gather
-from store import audit, console, messages
+from store import audit, console, coverage, messages, roster
 from store.errors import NotFound
 from store.queries import FIELD_NAMES
 from store.session import Session
@@ -32,22 +34,41 @@ def not_found(request: Request, what: str) -> Response:
 
 
 # ---- 概览 ------------------------------------------------------------------------------------------------------
-def _overview(session: Session, day: date, tz: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RosterMonth:
+    """The 概览's line on the roster: entries, and this month's 尚未报送 (None out of season)."""
+
+    entries: int
+    month: str  # YYYY-MM
+    missing: int | None
+
+
+def roster_month(session: Session, day: date, season: tuple[int, int], tz: Any) -> RosterMonth | None:
+    entries = roster.entry_count(session)
+    if not entries:
+        return None
+    in_season = season[0] <= day.month <= season[1]
+    missing = len(coverage.missing(session, day.year, day.month, tz=tz)) if in_season else None
+    return RosterMonth(entries=entries, month=coverage.month_text(day.year, day.month), missing=missing)
+
+
+def _overview(session: Session, day: date, tz: Any, season: tuple[int, int]) -> dict[str, Any]:
     return {
         "numbers": console.day_numbers(session, day, tz),
         "season": console.season_numbers(session, tz),
         "open": console.failure_page(session, open_only=True, page=1, per_page=10),
-        "roster": console.roster_counts(session),
+        "roster": roster_month(session, day, season, tz),
     }
 
 
 @page()
 async def overview(request: Request, visit: Visit) -> Response:
     c = console_of(request)
-    facts = await c.read(_overview, c.today(), c.settings.tz)
+    facts = await c.read(_overview, c.today(), c.settings.tz, c.settings.season_months)
     status = await run_in_threadpool(gather, c.settings, c.now(), check_mailbox=False, with_counts=False,
                                      session_factory=c.reader)
-    return c.render(request, "overview.html.j2", {"today": c.today(), "status": status, **facts})
+    return c.render(request, "overview.html.j2", {"today": c.today(), "status": status, "month_label": month_label,
+                                                  **facts})
 
 
 # ---- 情况表 ----------------------------------------------------------------------------------------------------

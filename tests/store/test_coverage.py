@@ -11,7 +11,16 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from parsers.model import ParsedForm
-from store.coverage import coverage, distinctive, latest_year, missing, roster_facts, season_months, unmatched
+from store.coverage import (
+    Similar,
+    coverage,
+    distinctive,
+    latest_year,
+    missing,
+    roster_facts,
+    season_months,
+    unmatched,
+)
 from store.dedup import record_attachment, record_form
 from store.messages import record_message
 from store.queries import digest_facts
@@ -94,6 +103,30 @@ def test_coverage_counts_each_report_once_for_its_activity_month_else_its_receiv
     assert rows["相城区元和街道离退休干部党支部"].total == 0
 
 
+def test_coverage_and_missing_added_up_in_the_database_equal_the_reports_read_one_by_one(loaded: Factory) -> None:
+    """Without before, coverage() and missing() count in SQL; read report by report (before far ahead) they say
+    the same, local month boundaries and the 逾期 boundary (local midnight, activity + 8 days) included."""
+    gusu = "姑苏区老干部局机关离退休党支部"
+    with loaded.begin() as s:
+        _submit(s, form(org=gusu, activity=None, agenda=("七月",), summary="七月。"),
+                datetime(2020, 7, 1, 0, 30, tzinfo=SH))  # June 30 in UTC, July here
+        _submit(s, form(org=gusu, activity=date(2020, 8, 1), agenda=("八月",), summary="八月。"),
+                datetime(2020, 8, 9, 0, 0, tzinfo=SH))  # the first late instant
+        _submit(s, form(org=gusu, activity=date(2020, 8, 2), agenda=("八月二",), summary="八月二。"),
+                datetime(2020, 8, 9, 23, 59, tzinfo=SH))  # 7 days after: on time
+    far = datetime(2100, 1, 1, tzinfo=SH)
+    with loaded() as s:
+        for year in (2020, 2019, None):
+            for today in (date(2020, 8, 15), date(2021, 1, 1)):
+                in_sql = coverage(s, year, SEASON, today=today, tz=SH)
+                assert in_sql == coverage(s, year, SEASON, today=today, tz=SH, before=far)
+        for month in range(1, 13):
+            assert missing(s, 2020, month, tz=SH) == missing(s, 2020, month, tz=SH, before=far)
+        row = {r.name: r for r in coverage(s, 2020, SEASON, today=date(2021, 1, 1), tz=SH).rows}[gusu]
+    assert dict(row.months)["2020-07"] == 1 and dict(row.months)["2020-08"] == 2
+    assert row.late_months == (("2020-08", 1),)
+
+
 def test_coverage_year_defaults_to_the_latest_reports_and_a_past_year_shows_the_whole_season(loaded: Factory) -> None:
     with loaded() as s:
         assert latest_year(s, SH) == 2020
@@ -122,6 +155,24 @@ def test_unmatched_names_count_their_reports_and_suggest_the_entries_they_resemb
     assert names[0].candidates[0] == "苏州高新区狮山街道离退休干部党支部"
     assert "苏州市财政局离退休干部党支部" not in names[0].candidates
     assert names[1].candidates == ()
+
+
+def test_candidates_tied_with_the_last_one_kept_are_all_weighed_then_ordered_by_name(session_factory: Factory) -> None:
+    with session_factory.begin() as s:
+        upsert_roster(s, [RosterEntryIn(name=f"{w}水局离退休干部党支部") for w in "甲乙丙丁"])
+        found = Similar.of(s).candidates("戊水局老干部党支部", limit=3)  # 水局 in each: all four alike (67)
+    assert found == ("丁水局离退休干部党支部", "丙水局离退休干部党支部", "乙水局离退休干部党支部")  # by code point
+
+
+def test_the_names_compared_are_reused_only_while_the_roster_is_the_same(session_factory: Factory) -> None:
+    with session_factory.begin() as s:
+        upsert_roster(s, [RosterEntryIn(name="苏州市财政局离退休干部党支部")])
+        first = Similar.of(s)
+        assert Similar.of(s) is first and first.candidates("财政局老干部支部") == ("苏州市财政局离退休干部党支部",)
+        upsert_roster(s, [RosterEntryIn(name="苏州市财政厅离退休干部党支部", aliases=("财政局老干部支部",))])
+        again = Similar.of(s)
+        assert again is not first
+        assert again.candidates("财政局老干部支部") == ("苏州市财政厅离退休干部党支部", "苏州市财政局离退休干部党支部")
 
 
 def test_candidates_compare_the_distinctive_part_of_names() -> None:

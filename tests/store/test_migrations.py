@@ -46,7 +46,7 @@ def test_upgrade_brings_an_empty_database_to_head_with_every_table(empty_db_url:
     upgrade(engine)
     assert set(inspect(engine).get_table_names()) == TABLES
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0006"
     engine.dispose()
 
 
