@@ -1,0 +1,131 @@
+"""The child's side of an OCR job (see parsers/worker.py): a picture of a form in, its text boxes (with the engine's
+score) and the table's ruling lines out, in the pixels of the straightened picture.
+
+The engine is RapidOCR on onnxruntime (the optional extra `[ocr]`): its PP-OCR detection, direction and
+recognition models ship inside the rapidocr_onnxruntime wheel and are loaded from there by path, so nothing is
+downloaded, ever. Before recognition the picture is turned upright (EXIF), cut down to a sane size, straightened
+(the skew of its long lines) and its table rules are found with OpenCV (long thin runs of dark pixels).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+from parsers.worker import JobFailed
+
+MAX_PIXELS = 60_000_000
+"""A picture with more pixels than this is refused before it is decoded (a phone photo has 12-50 million)."""
+WORK_SIDE = 2400
+"""The longest side the picture is scaled down to before anything else (about 200 dpi for an A4 page)."""
+
+
+def engine_paths() -> dict[str, str]:
+    """The models packaged in the rapidocr_onnxruntime wheel, by the engine's config keys."""
+    import rapidocr_onnxruntime
+
+    models = Path(rapidocr_onnxruntime.__file__).resolve().parent / "models"
+    return {
+        "det_model_path": str(models / "ch_PP-OCRv4_det_infer.onnx"),
+        "cls_model_path": str(models / "ch_ppocr_mobile_v2.0_cls_infer.onnx"),
+        "rec_model_path": str(models / "ch_PP-OCRv4_rec_infer.onnx"),
+    }
+
+
+def recognise(data: bytes, options: dict[str, Any]) -> dict[str, Any]:
+    """{"width", "height", "angle", "words": [[x0, top, x1, bottom, text, score]], "rules": [[x0, top, x1, bottom]]}"""
+    import numpy as np
+
+    gray = _load(data)
+    angle = _skew(gray)
+    if abs(angle) >= 0.2:
+        gray = _rotate(gray, angle)
+    rules = _rules(gray)
+    words = _words(np.ascontiguousarray(gray), int(options.get("threads", 2)))
+    return {"width": gray.shape[1], "height": gray.shape[0], "angle": angle, "words": words, "rules": rules}
+
+
+def _load(data: bytes) -> Any:
+    """The picture as an upright 8-bit grey array, its longest side at most WORK_SIDE."""
+    import numpy as np
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise JobFailed("too_large", f"the picture has {image.width}x{image.height} pixels")
+            image.draft("L", (WORK_SIDE, WORK_SIDE))  # JPEG: decode at a reduced scale straight away
+            upright = ImageOps.exif_transpose(image).convert("L")
+    except Image.DecompressionBombError as exc:
+        raise JobFailed("too_large", str(exc)) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise JobFailed("corrupt", f"the picture cannot be decoded: {exc}") from None
+    scale = WORK_SIDE / max(upright.size)
+    if scale < 1:
+        upright = upright.resize((round(upright.width * scale), round(upright.height * scale)), Image.LANCZOS)
+    return np.asarray(upright)
+
+
+def _skew(gray: Any) -> float:
+    """The picture's skew in degrees: the median angle of its long, nearly horizontal lines (0 when it has none)."""
+    import cv2
+    import numpy as np
+
+    edges = cv2.Canny(gray, 50, 150)
+    width = gray.shape[1]
+    lines = cv2.HoughLinesP(edges, 1, np.pi / 1800, threshold=200, minLineLength=width // 4, maxLineGap=20)
+    if lines is None:
+        return 0.0
+    angles = []
+    for x0, y0, x1, y1 in lines[:, 0, :]:
+        angle = math.degrees(math.atan2(float(y1 - y0), float(x1 - x0)))
+        if abs(angle) <= 15:
+            angles.append(angle)
+    return float(np.median(angles)) if angles else 0.0
+
+
+def _rotate(gray: Any, angle: float) -> Any:
+    import cv2
+
+    height, width = gray.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    return cv2.warpAffine(gray, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def _rules(gray: Any) -> list[list[float]]:
+    """Bounding boxes of long thin runs of dark pixels, horizontal and vertical: the table's ruling lines."""
+    import cv2
+
+    binary = cv2.adaptiveThreshold(255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 25, -10)
+    height, width = gray.shape
+    out: list[list[float]] = []
+    for kernel in ((max(30, width // 30), 1), (1, max(20, height // 80))):
+        element = cv2.getStructuringElement(cv2.MORPH_RECT, kernel)
+        mask = cv2.morphologyEx(binary, cv2.MORPH_OPEN, element)
+        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for contour in contours:
+            x, y, w, h = cv2.boundingRect(contour)
+            out.append([float(x), float(y), float(x + w), float(y + h)])
+    return out
+
+
+def _words(gray: Any, threads: int) -> list[list[Any]]:
+    from rapidocr_onnxruntime import RapidOCR
+
+    engine = RapidOCR(
+        **engine_paths(),
+        intra_op_num_threads=threads,
+        inter_op_num_threads=1,
+        print_verbose=False,
+    )
+    result, _ = engine(gray)
+    words: list[list[Any]] = []
+    for box, text, score in result or []:
+        xs = [float(point[0]) for point in box]
+        ys = [float(point[1]) for point in box]
+        words.append([min(xs), min(ys), max(xs), max(ys), str(text), float(score)])
+    return words
