@@ -171,7 +171,7 @@ def _tables(rules: Iterable[Rule], tol: float, min_len: float) -> list[_Table]:
     for hs, vs in groups:
         ys = _distinct([s.pos for s in hs], tol)
         xs = _distinct([s.pos for s in vs], tol)
-        if len(ys) >= 2 and len(xs) >= 2:
+        if len(ys) >= 2 and len(xs) >= 2 and len(ys) + len(xs) >= 5:  # one ruled box (a frame) is no table
             tables.append(_Table(xs, ys, hs, vs))
     return sorted(tables, key=lambda t: t.top)
 
