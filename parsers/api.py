@@ -32,6 +32,7 @@ from parsers.limits import (
     MAX_INPUT_BYTES,
     Deadline,
     HostileContent,
+    JobFailed,
     LimitExceeded,
     check_input_size,
     check_zip,
@@ -41,7 +42,6 @@ from parsers.ocr import NOT_INSTALLED, PIXEL_MIN_LABELS, SKIPPED, ocr_installed,
 from parsers.pdf import read_pdf
 from parsers.sheetxml import Unsupported, read_workbook
 from parsers.word import read_docx, read_docx_package
-from parsers.worker import JobFailed
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +78,7 @@ def parse(
         if data.startswith(ZIP_MAGICS):
             return _parse_package(data, ref_date, deadline, soffice, seen)
         seen.fmt = detect(data, filename)
-        if seen.fmt in _PIXEL_FORMATS:
-            return _parse_pixels(data, seen.fmt, ref_date, deadline, ocr)
-        if seen.fmt == "flatopc":
-            package = package_from_flat_opc(data, deadline)
-            result = _parse_package(package, ref_date, deadline, soffice, _Seen())
-            return dataclasses.replace(result, detected_format="flatopc")
-        return _parse(data, seen.fmt, ref_date, deadline, soffice)
+        return _parse_file(data, seen.fmt, ref_date, deadline, soffice, ocr)
     except JobFailed as exc:
         return _failed(FailureKind(exc.kind), exc.detail, seen.fmt, filename)
     except LimitExceeded as exc:
@@ -140,6 +134,19 @@ def _read_xlsx(zf: zipfile.ZipFile, data: bytes, deadline: Deadline) -> list[Blo
 
 
 _PIXEL_FORMATS = frozenset({"pdf", "image"})
+
+
+def _parse_file(
+    data: bytes, fmt: str, ref_date: date | None, deadline: Deadline, soffice: str, ocr: bool
+) -> ParseResult:
+    """A file that is no zip package: a PDF or picture, Flat OPC XML (made a package), or the other formats."""
+    if fmt in _PIXEL_FORMATS:
+        return _parse_pixels(data, fmt, ref_date, deadline, ocr)
+    if fmt == "flatopc":
+        package = package_from_flat_opc(data, deadline)
+        result = _parse_package(package, ref_date, deadline, soffice, _Seen())
+        return dataclasses.replace(result, detected_format="flatopc")
+    return _parse(data, fmt, ref_date, deadline, soffice)
 
 
 def _parse_pixels(data: bytes, fmt: str, ref_date: date | None, deadline: Deadline, ocr: bool) -> ParseResult:

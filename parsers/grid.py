@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 from parsers.layout import Block, Cell, TableBlock, TextBlock, pad
 
-_ITEM_START = re.compile(r"^\s*(?:\d{1,2}\s*[.、．)）]|[(（]\s*[\d一二三四五六七八九十]{1,2}\s*[)）]|[一二三四五六七八九十]{1,2}\s*、|[•·●■◆\-—])")
+_ITEM_START = re.compile(
+    r"^\s*(?:\d{1,2}\s*[.、．)）]|[(（]\s*[\d一二三四五六七八九十]{1,2}\s*[)）]|[一二三四五六七八九十]{1,2}\s*、|[•·●■◆\-—])"
+)
 """A line that starts a numbered or bulleted item never continues the line before it."""
 
 

@@ -51,6 +51,16 @@ class LimitExceeded(Exception):
     """A size, ratio or time cap was hit: the file is reported as too_large."""
 
 
+class JobFailed(Exception):
+    """A reader in a child process (parsers/worker.py) answered with a failure kind (encrypted, too_large, corrupt)
+    and a detail."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
 class HostileContent(Exception):
     """The file holds something never found in honest office files (a DTD, an entity declaration)."""
 

@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from parsers.worker import JobFailed
+from parsers.limits import JobFailed
 
 MAX_PIXELS = 60_000_000
 """A picture with more pixels than this is refused before it is decoded (a phone photo has 12-50 million)."""
@@ -70,7 +70,8 @@ def _load(data: bytes) -> Any:
         raise JobFailed("corrupt", f"the picture cannot be decoded: {exc}") from None
     scale = WORK_SIDE / max(upright.size)
     if scale < 1:
-        upright = upright.resize((round(upright.width * scale), round(upright.height * scale)), Image.LANCZOS)
+        size = (round(upright.width * scale), round(upright.height * scale))
+        upright = upright.resize(size, Image.Resampling.LANCZOS)
     return np.asarray(upright)
 
 
@@ -130,7 +131,7 @@ def _rules(gray: Any, words: list[list[Any]]) -> list[list[float]]:
     for x0, top, x1, bottom, *_ in words:  # the box less a margin: a rule it touches stays
         inset = 0.2 * (bottom - top)
         binary[int(top + inset) : int(bottom - inset) + 1, int(x0 + inset) : int(x1 - inset) + 1] = 0
-    height, width = gray.shape
+    width = gray.shape[1]
     out: list[list[float]] = []
     for kernel in ((max(30, width // 30), 1), (1, max(8, int(0.6 * text_height)))):
         element = cv2.getStructuringElement(cv2.MORPH_RECT, kernel)

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
+import re
+import zlib
 from typing import Any
 
 import pdfplumber
@@ -19,12 +22,14 @@ from pdfminer.pdfpage import PDFPage
 from pdfplumber.page import Page
 from pdfplumber.utils.exceptions import PdfminerException
 
-from parsers.worker import JobFailed
+from parsers.limits import JobFailed
 
 _THIN = 3.0
 """A filled rectangle at most this thick (points) is a ruling line (Word draws cell borders so)."""
 _MIN_CHARS = 4
 """A page with fewer characters than this in its text layer, and a picture, is a scan: read with OCR."""
+_UNMAPPED = re.compile(r"\(cid:\d+\)")
+"""How pdfminer writes a glyph it cannot map to a character."""
 _MAX_RENDER_SIDE = 3000
 """Pixels on the longest side of a page rendered for OCR, whatever size the page claims to be."""
 
@@ -42,7 +47,10 @@ def read_pdf_pages(data: bytes, options: dict[str, Any]) -> dict[str, Any]:
                 raise JobFailed("too_large", f"the PDF has more than {max_pages} pages")
             pages.append(_page(Page(pdf, page_obj, page_number=number), data, number, render_dpi))
     except PdfminerException as exc:
-        raise JobFailed("corrupt", f"the PDF cannot be read: {exc}") from None
+        cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, MemoryError) or (isinstance(cause, zlib.error) and "allocate" in str(cause)):
+            raise JobFailed("too_large", f"the PDF inflates past the reader's memory cap: {cause}") from None
+        raise JobFailed("corrupt", f"the PDF cannot be read: {type(cause).__name__}: {cause}") from None
     if not pages:
         raise JobFailed("corrupt", "the PDF has no pages")
     return {"pages": pages}
@@ -61,7 +69,10 @@ def _open(data: bytes) -> pdfplumber.PDF:
 def _page(page: Page, data: bytes, number: int, render_dpi: int) -> dict[str, Any]:
     words = page.extract_words(x_tolerance=3, y_tolerance=3, keep_blank_chars=False, use_text_flow=False)
     chars = sum(len(w["text"]) for w in words)
-    scan = chars < _MIN_CHARS and bool(page.images)
+    unmapped = sum(len(code) for w in words for code in _UNMAPPED.findall(w["text"]))
+    # A scan, or a text layer whose glyphs map to no characters ("(cid:123)": a font without a usable ToUnicode
+    # map): either way only the rendered page can be read.
+    scan = (chars < _MIN_CHARS and bool(page.images)) or unmapped * 2 > max(chars, 1)
     out: dict[str, Any] = {
         "width": float(page.width),
         "height": float(page.height),
@@ -91,7 +102,7 @@ def _rules(page: Page) -> list[list[float]]:
         if not curve.get("stroke"):
             continue
         points = curve.get("pts") or []
-        for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
+        for (ax, ay), (bx, by) in itertools.pairwise(points):
             if abs(ax - bx) < 0.5 or abs(ay - by) < 0.5:
                 out.append([min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)])
     return out

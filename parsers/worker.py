@@ -19,7 +19,7 @@ import subprocess
 import sys
 from typing import Any
 
-from parsers.limits import Deadline, LimitExceeded
+from parsers.limits import Deadline, JobFailed, LimitExceeded
 
 PDF_MEMORY_CAP = 768 * 1024 * 1024
 """Address space of a PDF job: the interpreter, pdfminer and a few pages' objects need under 200 MB."""
@@ -27,15 +27,6 @@ PDF_MEMORY_CAP = 768 * 1024 * 1024
 OCR_MEMORY_CAP = 3 * 1024 * 1024 * 1024
 """Address space of an OCR job: onnxruntime maps its models and arena well beyond what it keeps resident (the
 bench measures the resident peak against the 600 MB goal)."""
-
-
-class JobFailed(Exception):
-    """The job answered with a failure kind (encrypted, too_large, corrupt, not_a_form) and a detail."""
-
-    def __init__(self, kind: str, detail: str) -> None:
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
 
 
 def run_job(task: str, data: bytes, options: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
@@ -70,7 +61,7 @@ def run_job(task: str, data: bytes, options: dict[str, Any], deadline: Deadline)
 
 
 def _cap_memory(limit: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))

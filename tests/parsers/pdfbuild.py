@@ -45,12 +45,12 @@ def seed_form_docx(values: Mapping[str, object] = PDF_VALUES) -> bytes:
     return docx_bytes(document)
 
 
-def reportlab_form_pdf(values: Mapping[str, object] = PDF_VALUES) -> bytes:
+def reportlab_form_pdf(values: Mapping[str, object] = PDF_VALUES, encrypt: object = None) -> bytes:
     """The form drawn with reportlab: Adobe's STSong-Light CID font (no font file), borders as 0.6 pt filled boxes,
     the 议程 label alone in a cell merged over four rows, the summary wrapped to its cell."""
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     out = io.BytesIO()
-    page = canvas.Canvas(out, pagesize=A4)
+    page = canvas.Canvas(out, pagesize=A4, encrypt=encrypt)
     width, height = A4
     page.setFont("STSong-Light", 16)
     page.drawCentredString(width / 2, height - 80, "“助力火红年代”主题党日活动情况表")
@@ -64,8 +64,8 @@ def reportlab_form_pdf(values: Mapping[str, object] = PDF_VALUES) -> bytes:
     agenda = list(values["议程"])  # type: ignore[call-overload]
     cells: list[tuple[int, int, str]] = [
         (0, 0, "党组织名称"), (0, 1, str(values["党组织名称"])), (0, 2, "人  数"), (0, 3, str(values["人数"])),
-        (5, 0, "简  介"), (5, 1, str(values["简介"])), (6, 0, "联系人"), (6, 1, str(values["联系人"])), (6, 2, "联系方式"),
-        (6, 3, str(values["联系方式"])),
+        (5, 0, "简  介"), (5, 1, str(values["简介"])), (6, 0, "联系人"), (6, 1, str(values["联系人"])),
+        (6, 2, "联系方式"), (6, 3, str(values["联系方式"])),
     ]
     cells += [(1 + i, 1, item) for i, item in enumerate(agenda)]
     for row, col, text in cells:
@@ -135,7 +135,7 @@ def phone_photo(png: bytes, angle: float = 3.0, seed: int = 7) -> bytes:
     margin = page.width // 12
     desk = Image.new("L", (page.width + 2 * margin, page.height + 2 * margin), 120)
     desk.paste(page, (margin, margin))
-    turned = desk.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=120)
+    turned = desk.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=120)
     light = Image.linear_gradient("L").resize(turned.size).point(lambda v: 215 + v // 6)
     lit = Image.composite(turned, light, Image.new("L", turned.size, 200))
     rng = random.Random(seed)
@@ -164,3 +164,68 @@ def activity_photo() -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=90)
     return out.getvalue()
+
+
+def raw_pdf(objects: list[bytes], root: int = 1) -> bytes:
+    """A PDF written object by object (1-based numbers in list order), with a correct xref table."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets: list[int] = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, root, xref)
+    return bytes(out)
+
+
+def many_pages_pdf(pages: int) -> bytes:
+    """A PDF of `pages` empty pages (each its own object)."""
+    kids = b" ".join(b"%d 0 R" % (3 + n) for n in range(pages))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages)]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * pages
+    return raw_pdf(objects)
+
+
+def content_bomb_pdf(inflated_mb: int) -> bytes:
+    """A one-page PDF whose content stream inflates from about 1/1000 of its size to `inflated_mb` MB."""
+    import zlib
+
+    packer = zlib.compressobj(9)
+    block = b" " * (1024 * 1024)
+    stream = b"".join(packer.compress(block) for _ in range(inflated_mb)) + packer.flush()
+    return raw_pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ])
+
+
+def with_javascript(pdf: bytes, script: bytes = b"app.alert('hi');") -> bytes:
+    """The PDF with an incremental update whose catalog runs JavaScript when the file is opened (/OpenAction)."""
+    import re
+
+    catalog = re.search(rb"(\d+) 0 obj\s*<<((?:(?!endobj).)*?/Type\s*/Catalog(?:(?!endobj).)*?)>>\s*endobj", pdf, re.S)
+    size = re.findall(rb"/Size (\d+)", pdf)
+    start = re.findall(rb"startxref\s+(\d+)", pdf)
+    assert catalog is not None and size and start
+    root, action = int(catalog.group(1)), int(size[-1])
+    out = bytearray(pdf)
+    at_root = len(out)
+    out += b"%d 0 obj\n<<%s /OpenAction %d 0 R >>\nendobj\n" % (root, catalog.group(2), action)
+    at_action = len(out)
+    out += b"%d 0 obj\n<< /S /JavaScript /JS (%s) >>\nendobj\n" % (action, script)
+    xref = len(out)
+    out += b"xref\n%d 1\n%010d 00000 n \n%d 1\n%010d 00000 n \n" % (root, at_root, action, at_action)
+    out += b"trailer\n<< /Size %d /Root %d 0 R /Prev %s >>\nstartxref\n%d\n%%%%EOF\n" % (
+        action + 1, root, start[-1], xref)
+    return bytes(out)
+
+
+def encrypted_form_pdf(user_password: str, owner_password: str = "owner") -> bytes:
+    """The reportlab form encrypted by reportlab's standard security handler (an empty user password opens it)."""
+    from reportlab.lib.pdfencrypt import StandardEncryption
+
+    return reportlab_form_pdf(encrypt=StandardEncryption(user_password, ownerPassword=owner_password))
