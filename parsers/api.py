@@ -38,7 +38,15 @@ from parsers.limits import (
     check_zip,
 )
 from parsers.model import Failure, ParseResult
-from parsers.ocr import NOT_INSTALLED, PIXEL_MIN_LABELS, SKIPPED, ocr_installed, pixel_forms, read_picture
+from parsers.ocr import (
+    NOT_INSTALLED,
+    PIXEL_MIN_LABELS,
+    SKIPPED,
+    ocr_installed,
+    pixel_forms,
+    read_picture,
+    too_small,
+)
 from parsers.pdf import read_pdf
 from parsers.sheetxml import Unsupported, read_workbook
 from parsers.word import read_docx, read_docx_package
@@ -152,6 +160,10 @@ def _parse_file(
 def _parse_pixels(data: bytes, fmt: str, ref_date: date | None, deadline: Deadline, ocr: bool) -> ParseResult:
     """A PDF (its text layer, else its scanned pages through OCR) or a picture (through OCR)."""
     if fmt == "image":
+        small = too_small(data)
+        if small is not None:
+            detail = f"the picture is {small[0]}x{small[1]} pixels, too small to hold a legible form"
+            return ParseResult(failure=Failure(FailureKind.NOT_A_FORM, detail), detected_format=fmt)
         return _read_pictures([data], fmt, ref_date, deadline, ocr)
     content = read_pdf(data, deadline, render_scans=ocr and ocr_installed())
     if content.blocks:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib.util
+import io
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -37,6 +38,9 @@ at 92%, 、 as 丶)."""
 PIXEL_MIN_LABELS = 4
 """Labels of the form's six fields OCR must find in a picture for it to be read as a form."""
 
+MIN_PICTURE_SIDE = 400
+"""Pixels on the shorter side below which a picture cannot hold a legible form (a thumbnail, an icon): left unread."""
+
 _CONFIDENCE_SOURCES = {
     Field.ORG: (Field.ORG,),
     Field.HEADCOUNT: (Field.HEADCOUNT,),
@@ -54,6 +58,19 @@ def ocr_installed() -> bool:
         return all(importlib.util.find_spec(name) is not None for name in ("rapidocr_onnxruntime", "cv2"))
     except (ImportError, ValueError):  # a package blocked in sys.modules (None) or half installed
         return False
+
+
+def too_small(data: bytes) -> tuple[int, int] | None:
+    """The picture's size when it is too small to hold a legible form (read from its header only, nothing decoded);
+    None when it is big enough or its header cannot be read (then the OCR job says what is wrong)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    return (width, height) if min(width, height) < MIN_PICTURE_SIDE else None
 
 
 def read_picture(data: bytes, deadline: Deadline) -> PageText:
