@@ -55,9 +55,11 @@ _PEAK = (
     "start = time.perf_counter()\n"
     "result = parse(data, sys.argv[1], date(2026, 6, 1))\n"
     "took = time.perf_counter() - start\n"
-    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "peak, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime\n"
     "form = result.forms[0].__dict__ if result.forms else None\n"
-    "print(json.dumps({'seconds': took, 'child_peak_mb': peak, 'form': form}, default=str, ensure_ascii=False))\n"
+    "print(json.dumps({'seconds': took, 'cpu': cpu, 'child_peak_mb': peak, 'form': form}, default=str,"
+    " ensure_ascii=False))\n"
 )
 
 
@@ -129,7 +131,7 @@ def main() -> None:
         work = Path(tmp)
         (work / "profile").mkdir()
         cases = the_set(args.soffice, work)
-        print(f"{'case':34} {'ours s':>7} {'engine s':>8} {'ratio':>6} {'child MB':>8}  fields")
+        print(f"{'case':34} {'ours s':>7} {'cpu s':>6} {'engine s':>8} {'ratio':>6} {'child MB':>8}  fields")
         for label, name, data in cases:
             path = work / name
             path.write_bytes(data)
@@ -145,7 +147,7 @@ def main() -> None:
             marks = score(form, want, CONFIDENCE_THRESHOLD) if form else dict.fromkeys(FIELDS, "wrong")
             conf = confidences(form) if form else {}
             shown = " ".join(f"{NAMES[f]}:{m[0]}{int(100 * conf.get(NAMES[f], 0))}" for f, m in marks.items())
-            print(f"{label:34} {ours['seconds']:7.2f} {engine:8.2f} {ours['seconds'] / engine:6.2f} "
+            print(f"{label:34} {ours['seconds']:7.2f} {ours['cpu']:6.2f} {engine:8.2f} {ours['seconds'] / engine:6.2f} "
                   f"{ours['child_peak_mb']:8.0f}  {shown}")
         photo = work / "activity.jpg"
         photo.write_bytes(activity_photo())
