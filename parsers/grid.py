@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from parsers.layout import Block, Cell, TableBlock, TextBlock, pad
+from parsers.limits import MAX_GRID_SQUARES, MAX_PAGE_RULES, MAX_PAGE_WORDS, LimitExceeded
 
 _ITEM_START = re.compile(
     r"^\s*(?:\d{1,2}\s*[.、．)）]|[(（]\s*[\d一二三四五六七八九十]{1,2}\s*[)）]|[一二三四五六七八九十]{1,2}\s*、|[•·●■◆\-—])"
@@ -122,7 +123,12 @@ class PageText:
 
 
 def page_blocks(words: Sequence[Word], rules: Sequence[Rule]) -> PageText:
-    """The page's tables (from its rules) and text, as blocks in reading order, and the score of each line."""
+    """The page's tables (from its rules) and text, as blocks in reading order, and the score of each line.
+
+    A page of more than MAX_PAGE_WORDS words or MAX_PAGE_RULES rules, or a table of more than MAX_GRID_SQUARES
+    squares, is LimitExceeded (the work here grows with their product)."""
+    if len(words) > MAX_PAGE_WORDS or len(rules) > MAX_PAGE_RULES:
+        raise LimitExceeded(f"a page holds {len(words)} words and {len(rules)} ruling lines, over the caps")
     words = [w for w in words if w.text.strip() and w.x1 > w.x0 and w.bottom > w.top]
     scores: dict[str, float] = {}
     if not words:
@@ -173,6 +179,8 @@ def _tables(rules: Iterable[Rule], tol: float, min_len: float) -> list[_Table]:
     for hs, vs in groups:
         ys = _distinct([s.pos for s in hs], tol)
         xs = _distinct([s.pos for s in vs], tol)
+        if len(ys) * len(xs) > MAX_GRID_SQUARES:
+            raise LimitExceeded(f"a ruled table of {len(ys)} x {len(xs)} lines, over the cap")
         if len(ys) >= 2 and len(xs) >= 2 and len(ys) + len(xs) >= 5:  # one ruled box (a frame) is no table
             tables.append(_Table(xs, ys, hs, vs))
     return sorted(tables, key=lambda t: t.top)
@@ -283,8 +291,8 @@ def _table_block(table: _Table, tol: float, scores: dict[str, float]) -> TableBl
 def _lines(words: Iterable[Word]) -> list[_Line]:
     """Words grouped into lines: a word joins the line its vertical centre falls within."""
     lines: list[_Line] = []
-    for word in sorted(words, key=lambda w: (w.cy, w.x0)):
-        line = next((ln for ln in reversed(lines) if ln.top <= word.cy <= ln.bottom), None)
+    for word in sorted(words, key=lambda w: (w.cy, w.x0)):  # by centre: a word can only join one of the last lines
+        line = next((ln for ln in reversed(lines[-4:]) if ln.top <= word.cy <= ln.bottom), None)
         if line is None:
             lines.append(_Line([word], word.top, word.bottom))
         else:

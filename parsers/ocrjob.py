@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from parsers.limits import JobFailed
+from parsers.limits import MAX_PAGE_RULES, JobFailed
 
 MAX_PIXELS = 60_000_000
 """A picture with more pixels than this is refused before it is decoded (a phone photo has 12-50 million)."""
@@ -141,7 +141,8 @@ def _rules(gray: Any, words: list[list[Any]]) -> list[list[float]]:
         for contour in contours:
             x, y, w, h = cv2.boundingRect(contour)
             out.append([float(x), float(y), float(x + w), float(y + h)])
-    return out
+    out.sort(key=lambda r: max(r[2] - r[0], r[3] - r[1]), reverse=True)
+    return out[:MAX_PAGE_RULES]  # the longest: a noisy photo's specks never crowd out the table
 
 
 def _words(gray: Any, threads: int) -> list[list[Any]]:

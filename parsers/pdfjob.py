@@ -22,7 +22,7 @@ from pdfminer.pdfpage import PDFPage
 from pdfplumber.page import Page
 from pdfplumber.utils.exceptions import PdfminerException
 
-from parsers.limits import JobFailed
+from parsers.limits import MAX_PAGE_RULES, MAX_PAGE_WORDS, JobFailed
 
 _THIN = 3.0
 """A filled rectangle at most this thick (points) is a ruling line (Word draws cell borders so)."""
@@ -73,11 +73,14 @@ def _page(page: Page, data: bytes, number: int, render_dpi: int) -> dict[str, An
     # A scan, or a text layer whose glyphs map to no characters ("(cid:123)": a font without a usable ToUnicode
     # map): either way only the rendered page can be read.
     scan = (chars < _MIN_CHARS and bool(page.images)) or unmapped * 2 > max(chars, 1)
+    rules = _rules(page)
+    if len(words) > MAX_PAGE_WORDS or len(rules) > MAX_PAGE_RULES:
+        raise JobFailed("too_large", f"page {number} holds {len(words)} words and {len(rules)} lines, over the caps")
     out: dict[str, Any] = {
         "width": float(page.width),
         "height": float(page.height),
         "words": [[w["x0"], w["top"], w["x1"], w["bottom"], w["text"]] for w in words],
-        "rules": _rules(page),
+        "rules": rules,
         "scan": scan,
     }
     if scan and render_dpi:

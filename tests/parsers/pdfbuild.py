@@ -229,3 +229,18 @@ def encrypted_form_pdf(user_password: str, owner_password: str = "owner") -> byt
     from reportlab.lib.pdfencrypt import StandardEncryption
 
     return reportlab_form_pdf(encrypt=StandardEncryption(user_password, ownerPassword=owner_password))
+
+
+def many_words_pdf(words: int) -> bytes:
+    """A one-page PDF showing `words` separate one-letter words (Helvetica) in a grid of tiny type."""
+    ops = b"".join(
+        b"BT /F1 1 Tf %.1f %.1f Td (a) Tj ET\n" % (10 + (n % 120) * 4.5, 10 + (n // 120) * 3.3) for n in range(words)
+    )
+    return raw_pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ])

@@ -18,6 +18,7 @@ from tests.parsers.pdfbuild import (
     content_bomb_pdf,
     encrypted_form_pdf,
     many_pages_pdf,
+    many_words_pdf,
     reportlab_form_pdf,
     seed_form_docx,
     with_javascript,
@@ -111,6 +112,13 @@ def test_pdf_reader_is_stopped_at_the_parse_deadline(bomb: bytes) -> None:
     result = parse(bomb, "bomb.pdf", REF, timeout=0.2)
     assert result.failure is not None and result.failure.kind is FailureKind.TOO_LARGE
     assert "took longer than" in result.failure.detail
+
+
+@pytest.mark.slow
+def test_pdf_page_of_tens_of_thousands_of_words_is_too_large() -> None:
+    result = parse(many_words_pdf(30_000), "words.pdf", REF)
+    assert result.failure is not None and result.failure.kind is FailureKind.TOO_LARGE, result.failure
+    assert "over the caps" in result.failure.detail
 
 
 def _png_header(width: int, height: int) -> bytes:
