@@ -157,15 +157,23 @@ def page_blocks(words: Sequence[Word], rules: Sequence[Rule]) -> PageText:
 
 
 def _merge_segs(segs: list[_Seg], tol: float) -> list[_Seg]:
-    """Rules on one line (pos within tol) that overlap or touch become one."""
-    out: list[_Seg] = []
-    for seg in sorted(segs, key=lambda s: (round(s.pos / tol), s.start)):
-        last = out[-1] if out else None
-        if last is not None and abs(last.pos - seg.pos) <= tol and seg.start <= last.end + tol:
-            last.end = max(last.end, seg.end)
-            last.pos = (last.pos + seg.pos) / 2
+    """Rules on one line (positions within tol of each other) that overlap or touch become one."""
+    groups: list[list[_Seg]] = []
+    for seg in sorted(segs, key=lambda s: s.pos):
+        if groups and seg.pos - groups[-1][0].pos <= tol:
+            groups[-1].append(seg)
         else:
-            out.append(_Seg(seg.pos, seg.start, seg.end))
+            groups.append([seg])
+    out: list[_Seg] = []
+    for group in groups:
+        pos = statistics.fmean(s.pos for s in group)
+        merged: list[_Seg] = []
+        for seg in sorted(group, key=lambda s: s.start):
+            if merged and seg.start <= merged[-1].end + tol:
+                merged[-1].end = max(merged[-1].end, seg.end)
+            else:
+                merged.append(_Seg(pos, seg.start, seg.end))
+        out.extend(merged)
     return out
 
 
