@@ -3,9 +3,9 @@
 The parent (run_job) starts `python -m parsers.worker TASK OPTIONS`, writes the file to its standard input and
 reads one JSON object from its standard output. The child caps its own address space (RLIMIT_AS) before it reads
 anything; the parent kills its process group at the parse deadline. A job that runs out of memory answers
-too_large (or dies, which the parent reports as too_large too); a file the library cannot open answers corrupt or
-encrypted. PDF reading (pdfplumber) and OCR (rapidocr) are C and pure-Python libraries that never look at our
-deadline: only a process of their own can be stopped in time.
+too_large (or is killed or aborts, which the parent reports as too_large too); a file the library cannot open, or
+any other error in it, answers corrupt or encrypted. PDF reading (pdfplumber) and OCR (rapidocr) are C and
+pure-Python libraries that never look at our deadline: only a process of their own can be stopped in time.
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ def run_job(task: str, data: bytes, options: dict[str, Any], deadline: Deadline)
         raise LimitExceeded(f"reading the {task} took longer than {remaining:.0f} s") from None
     if process.returncode != 0 or not out.strip():
         tail = err[-300:].decode("utf-8", "replace").strip()
-        raise LimitExceeded(f"the {task} reader stopped (exit {process.returncode}): {tail}")
+        if process.returncode in (-signal.SIGKILL, -signal.SIGABRT):  # how C++ code dies when its memory cap is hit
+            raise LimitExceeded(f"the {task} reader was stopped, most likely at its memory cap: {tail}")
+        raise JobFailed("corrupt", f"the {task} reader stopped (exit {process.returncode}): {tail}")
     answer: dict[str, Any] = json.loads(out)
     if "error" in answer:
         raise JobFailed(str(answer["error"]), str(answer.get("detail", "")))
@@ -79,6 +81,8 @@ def main(argv: list[str]) -> int:
         answer = {"error": "too_large", "detail": f"the {task} needs more memory than its cap"}
     except JobFailed as exc:
         answer = {"error": exc.kind, "detail": exc.detail}
+    except Exception as exc:  # a library's own error on a file it cannot read: the file is the cause
+        answer = {"error": "corrupt", "detail": f"{type(exc).__name__}: {exc}"[:500]}
     sys.stdout.write(json.dumps(answer, ensure_ascii=False))
     sys.stdout.flush()
     return 0

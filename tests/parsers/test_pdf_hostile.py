@@ -141,3 +141,13 @@ def test_picture_declaring_billions_of_pixels_is_too_large_before_it_is_decoded(
 def test_picture_that_cannot_be_decoded_is_corrupt(data: bytes) -> None:
     result = parse(data, "照片.jpg", REF)
     assert result.failure is not None and result.failure.kind is FailureKind.CORRUPT
+
+
+def test_reader_error_in_the_child_comes_back_as_a_failure_kind() -> None:
+    from parsers.limits import Deadline, JobFailed
+    from parsers.worker import run_job
+
+    with pytest.raises(JobFailed) as raised:
+        run_job("no-such-task", b"", {}, Deadline.after(30))
+    assert raised.value.kind == "corrupt"
+    assert "unknown task" in raised.value.detail
