@@ -158,7 +158,20 @@ def _parse_file(
 
 
 def _parse_pixels(data: bytes, fmt: str, ref_date: date | None, deadline: Deadline, ocr: bool) -> ParseResult:
-    """A PDF (its text layer, else its scanned pages through OCR) or a picture (through OCR)."""
+    """A PDF (its text layer, else its scanned pages through OCR) or a picture (through OCR).
+
+    One that cannot be opened at all is not_a_form (with the reason in the detail), as these files were before
+    they were read: nothing shows a form was in it, and the pipeline then keeps it quietly beside a form or in mail
+    about something else. Encrypted and too_large stay what they are."""
+    try:
+        return _read_pixels(data, fmt, ref_date, deadline, ocr)
+    except JobFailed as exc:
+        if exc.kind != FailureKind.CORRUPT.value:
+            raise
+        return ParseResult(failure=Failure(FailureKind.NOT_A_FORM, exc.detail), detected_format=fmt)
+
+
+def _read_pixels(data: bytes, fmt: str, ref_date: date | None, deadline: Deadline, ocr: bool) -> ParseResult:
     if fmt == "image":
         small = too_small(data)
         if small is not None:

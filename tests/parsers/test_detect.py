@@ -42,10 +42,10 @@ def test_file_without_a_name_is_still_read() -> None:
         (b"GIF89a\x01\x00\x01\x00", "a.gif", "image"),
     ],
 )
-def test_pdfs_and_images_are_told_by_content_and_a_cut_off_one_is_corrupt(data: bytes, name: str, fmt: str) -> None:
+def test_pdfs_and_images_are_told_by_content_and_a_cut_off_one_is_not_a_form(data: bytes, name: str, fmt: str) -> None:
     result = parse(data, name, REF)
     assert result.detected_format == fmt
-    assert result.failure is not None and result.failure.kind is FailureKind.CORRUPT
+    assert result.failure is not None and result.failure.kind is FailureKind.NOT_A_FORM
 
 
 def test_plain_zip_and_unknown_bytes_are_unsupported_format() -> None:

@@ -73,10 +73,11 @@ def test_pdf_with_a_broken_xref_table_is_still_read_exactly() -> None:
     assert result.forms == parse(seed_form_docx(), "情况表.docx", REF).forms
 
 
-def test_truncated_pdf_is_corrupt() -> None:
+def test_truncated_pdf_is_not_a_form_saying_it_cannot_be_opened() -> None:
     pdf = reportlab_form_pdf()
     result = parse(pdf[: len(pdf) // 2], "情况表.pdf", REF)
-    assert result.failure is not None and result.failure.kind is FailureKind.CORRUPT
+    assert result.failure is not None and result.failure.kind is FailureKind.NOT_A_FORM
+    assert "cannot be opened" in result.failure.detail
 
 
 @pytest.mark.slow
@@ -138,9 +139,10 @@ def test_picture_declaring_billions_of_pixels_is_too_large_before_it_is_decoded(
 
 
 @pytest.mark.parametrize("data", [b"\xff\xd8\xff\xe0" + b"\x00garbage" * 50, _png_header(0, 0)])
-def test_picture_that_cannot_be_decoded_is_corrupt(data: bytes) -> None:
+def test_picture_that_cannot_be_decoded_is_not_a_form_saying_so(data: bytes) -> None:
     result = parse(data, "照片.jpg", REF)
-    assert result.failure is not None and result.failure.kind is FailureKind.CORRUPT
+    assert result.failure is not None and result.failure.kind is FailureKind.NOT_A_FORM
+    assert "cannot be decoded" in result.failure.detail
 
 
 def test_reader_error_in_the_child_comes_back_as_a_failure_kind() -> None:
