@@ -20,7 +20,7 @@ class ParseFunction(Protocol):
     """parsers.parse's shape: the pipeline's seam for the parser (tests hand in one that misbehaves)."""
 
     def __call__(self, data: bytes, filename: str, ref_date: date | None = None, *, soffice: str = ...,
-                 timeout: float = ...) -> ParseResult: ...
+                 timeout: float = ..., ocr: bool = ...) -> ParseResult: ...
 
 
 @dataclass(frozen=True)

@@ -94,14 +94,23 @@ def ignore(state: MessageState) -> None:
 
 
 def parse(state: MessageState) -> None:
-    """Read the forms out of every attachment that is not already known to be broken."""
+    """Read the forms out of every attachment that is not already known to be broken; pictures (scans, phone
+    photos, image-only PDF pages) go through OCR only when no typed form came with them."""
     assert state.received_at is not None
     ref_date = state.received_at.astimezone(state.ctx.tz).date()
+    ctx = state.ctx
     for work in state.work:
         if work.problem is None and work.result is None:
             att = work.attachment
-            work.result = state.ctx.parse(att.data, att.filename, ref_date, soffice=state.ctx.soffice,
-                                          timeout=state.ctx.parse_timeout)
+            work.result = ctx.parse(att.data, att.filename, ref_date, soffice=ctx.soffice, timeout=ctx.parse_timeout,
+                                    ocr=False)
+    if any(w.result is not None and w.result.ok for w in state.work):
+        return  # a typed form: the photos beside it are kept as photos, not read (seconds and 500 MB each)
+    for work in state.work:
+        if work.result is not None and work.result.pixels_pending:
+            att = work.attachment
+            work.result = ctx.parse(att.data, att.filename, ref_date, soffice=ctx.soffice, timeout=ctx.parse_timeout,
+                                    ocr=True)
 
 
 def record_attachments(state: MessageState) -> None:
@@ -222,7 +231,8 @@ def _nothing_found(state: MessageState, not_forms: list[AttachmentWork], unreada
         for work in unreadable:
             _fail(state, work.pk, FailureKind.UNSUPPORTED_FORMAT, _failure_of(work)[1])
     elif not_forms:
-        _fail(state, not_forms[0].pk, FailureKind.NOT_A_FORM, "")
+        detail = "；".join(sorted({_failure_of(w)[1] for w in not_forms} - {""}))  # e.g. 未安装图片识别
+        _fail(state, not_forms[0].pk, FailureKind.NOT_A_FORM, detail)
     else:
         _fail(state, None, FailureKind.NO_ATTACHMENT, "")
 

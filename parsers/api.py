@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +23,7 @@ from parsers.detect import (
     detect_package,
 )
 from parsers.excel import read_calamine, read_xlsx_package
+from parsers.flatopc import package_from_flat_opc
 from parsers.forms import collect, read_forms
 from parsers.layout import Block
 from parsers.legacy import ConversionFailed, ConverterMissing, convert_to_docx
@@ -29,17 +32,27 @@ from parsers.limits import (
     MAX_INPUT_BYTES,
     Deadline,
     HostileContent,
+    JobFailed,
     LimitExceeded,
     check_input_size,
     check_zip,
 )
 from parsers.model import Failure, ParseResult
+from parsers.ocr import (
+    NOT_INSTALLED,
+    PIXEL_MIN_LABELS,
+    SKIPPED,
+    ocr_installed,
+    pixel_forms,
+    read_picture,
+    too_small,
+)
+from parsers.pdf import read_pdf
 from parsers.sheetxml import Unsupported, read_workbook
 from parsers.word import read_docx, read_docx_package
 
 log = logging.getLogger(__name__)
 
-_NOT_FORMS = frozenset({"pdf", "image"})
 _CORRUPT = frozenset({"zip-corrupt", "ole-corrupt"})
 
 
@@ -50,12 +63,15 @@ def parse(
     *,
     soffice: str = "soffice",
     timeout: float = DEFAULT_TIMEOUT,
+    ocr: bool = True,
 ) -> ParseResult:
     """Read the 情况表 forms out of one attachment.
 
     ref_date gives the year of a month-day activity date (the day the form was received); without it the year is
     taken from today and every form whose date has no year says so in a warning. soffice is the LibreOffice program
-    used for legacy formats; timeout caps the whole parse in seconds. Bad input never raises: it becomes a
+    used for legacy formats; timeout caps the whole parse in seconds. ocr False leaves pictures (and scanned PDF
+    pages) unread, as not_a_form with ParseResult.pixels_pending set: a caller that found a typed form in the same
+    mail needs no OCR, one that found none parses them again with ocr True. Bad input never raises: it becomes a
     Failure of a known kind (an unexpected internal error is `corrupt` with the exception in the detail).
     """
     seen = _Seen()
@@ -70,7 +86,9 @@ def parse(
         if data.startswith(ZIP_MAGICS):
             return _parse_package(data, ref_date, deadline, soffice, seen)
         seen.fmt = detect(data, filename)
-        return _parse(data, seen.fmt, ref_date, deadline, soffice)
+        return _parse_file(data, seen.fmt, ref_date, deadline, soffice, ocr)
+    except JobFailed as exc:
+        return _failed(FailureKind(exc.kind), exc.detail, seen.fmt, filename)
     except LimitExceeded as exc:
         return _failed(FailureKind.TOO_LARGE, str(exc), seen.fmt, filename)
     except MemoryError:
@@ -123,12 +141,75 @@ def _read_xlsx(zf: zipfile.ZipFile, data: bytes, deadline: Deadline) -> list[Blo
         return read_xlsx_package(zf, data, deadline)
 
 
+_PIXEL_FORMATS = frozenset({"pdf", "image"})
+
+
+def _parse_file(
+    data: bytes, fmt: str, ref_date: date | None, deadline: Deadline, soffice: str, ocr: bool
+) -> ParseResult:
+    """A file that is no zip package: a PDF or picture, Flat OPC XML (made a package), or the other formats."""
+    if fmt in _PIXEL_FORMATS:
+        return _parse_pixels(data, fmt, ref_date, deadline, ocr)
+    if fmt == "flatopc":
+        package = package_from_flat_opc(data, deadline)
+        result = _parse_package(package, ref_date, deadline, soffice, _Seen())
+        return dataclasses.replace(result, detected_format="flatopc")
+    return _parse(data, fmt, ref_date, deadline, soffice)
+
+
+def _parse_pixels(data: bytes, fmt: str, ref_date: date | None, deadline: Deadline, ocr: bool) -> ParseResult:
+    """A PDF (its text layer, else its scanned pages through OCR) or a picture (through OCR).
+
+    One that cannot be opened at all is not_a_form (with the reason in the detail), as these files were before
+    they were read: nothing shows a form was in it, and the pipeline then keeps it quietly beside a form or in mail
+    about something else. Encrypted and too_large stay what they are."""
+    try:
+        return _read_pixels(data, fmt, ref_date, deadline, ocr)
+    except JobFailed as exc:
+        if exc.kind != FailureKind.CORRUPT.value:
+            raise
+        return ParseResult(failure=Failure(FailureKind.NOT_A_FORM, exc.detail), detected_format=fmt)
+
+
+def _read_pixels(data: bytes, fmt: str, ref_date: date | None, deadline: Deadline, ocr: bool) -> ParseResult:
+    if fmt == "image":
+        small = too_small(data)
+        if small is not None:
+            detail = f"the picture is {small[0]}x{small[1]} pixels, too small to hold a legible form"
+            return ParseResult(failure=Failure(FailureKind.NOT_A_FORM, detail), detected_format=fmt)
+        return _read_pictures([data], fmt, ref_date, deadline, ocr)
+    content = read_pdf(data, deadline, render_scans=ocr and ocr_installed())
+    if content.blocks:
+        result = _forms(content.blocks, fmt, ref_date, deadline)
+        if result.ok or not content.scanned_pages:
+            return result
+    elif not content.scanned_pages:
+        return ParseResult(failure=Failure(FailureKind.NOT_A_FORM, "the PDF holds no text"), detected_format=fmt)
+    return _read_pictures(content.scans, fmt, ref_date, deadline, ocr)
+
+
+def _read_pictures(
+    pictures: Sequence[bytes], fmt: str, ref_date: date | None, deadline: Deadline, ocr: bool
+) -> ParseResult:
+    """Forms read by OCR from pictures (an image file, or a PDF's scanned pages); see parsers/ocr.py."""
+    if not ocr:
+        return ParseResult(failure=Failure(FailureKind.NOT_A_FORM, SKIPPED), detected_format=fmt,
+                           pixels_pending=True)
+    if not ocr_installed():
+        return ParseResult(failure=Failure(FailureKind.NOT_A_FORM, NOT_INSTALLED), detected_format=fmt)
+    pages = [read_picture(picture, deadline) for picture in pictures]
+    raws, forms = pixel_forms(pages, ref_date or date.today(), ref_date is not None, deadline)
+    if not raws:
+        detail = f"OCR found fewer than {PIXEL_MIN_LABELS} of the form's six labels in the picture"
+        return ParseResult(failure=Failure(FailureKind.NOT_A_FORM, detail), detected_format=fmt)
+    if not forms:
+        return ParseResult(failure=Failure(FailureKind.EMPTY_FORM, "every field of the form is empty"),
+                           detected_format=fmt)
+    return ParseResult(forms=forms, detected_format=fmt)
+
+
 def _parse(data: bytes, fmt: str, ref_date: date | None, deadline: Deadline, soffice: str) -> ParseResult:
     blocks: list[Block]
-    if fmt in _NOT_FORMS:
-        return ParseResult(
-            failure=Failure(FailureKind.NOT_A_FORM, f"a {fmt} file holds no table to read"), detected_format=fmt
-        )
     if fmt in _CORRUPT:
         return ParseResult(
             failure=Failure(FailureKind.CORRUPT, "the container cannot be opened"), detected_format=fmt.split("-")[0]

@@ -7,6 +7,8 @@ import zipfile
 
 import olefile
 
+from parsers.flatopc import is_flat_opc
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
@@ -34,7 +36,7 @@ def _suffix(filename: str) -> str:
 
 
 def detect(data: bytes, filename: str = "") -> str:
-    """Return a short format code: docx, xlsx, doc, xls, wps, et, rtf, wordml, odt, ods, pdf, image, zip, ...
+    """Return a short format code: docx, xlsx, doc, xls, wps, et, rtf, wordml, flatopc, odt, ods, pdf, image, zip, ...
 
     The name only refines a label the content already decided (a Word binary named .wps is Kingsoft's "wps").
     """
@@ -54,8 +56,8 @@ def detect(data: bytes, filename: str = "") -> str:
         lowered = text_head[:4096].lower()
         if "schemas.microsoft.com/office/word/2003/wordml" in lowered or "<w:worddocument" in lowered:
             return "wordml"
-        if "<pkg:package" in lowered and "wordprocessingml" in lowered:
-            return "wordml"
+        if is_flat_opc(lowered):
+            return "flatopc"
         if "<html" in lowered or "<!doctype html" in lowered:
             return "html"
     return "unknown"

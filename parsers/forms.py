@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -45,9 +46,28 @@ class RawForm:
         return any(v.strip() for v in self.values.get(fld, []))
 
     @property
-    def is_form(self) -> bool:
+    def label_count(self) -> int:
+        """How many of the form's six fields are labelled (联系人及电话 counts for two)."""
         covered = {part for fld in self.labelled for part in _COVERS.get(fld, (fld,))}
-        return len(covered & set(FORM_FIELDS)) >= MIN_LABELS
+        return len(covered & set(FORM_FIELDS))
+
+    @property
+    def is_form(self) -> bool:
+        return self.label_count >= MIN_LABELS
+
+    def without(self, fields: Iterable[Field]) -> RawForm:
+        """A copy with these fields' values (and near misses) emptied, their labels kept; the organisation named in
+        a heading goes too when ORG is among them."""
+        gone = set(fields)
+        if Field.CONTACT in gone or Field.PHONE in gone:
+            gone.add(Field.CONTACT_AND_PHONE)
+        return RawForm(
+            values={fld: ([] if fld in gone else list(v)) for fld, v in self.values.items()},
+            labelled=set(self.labelled),
+            keys=dict(self.keys),
+            near={fld: v for fld, v in self.near.items() if fld not in gone},
+            heading=None if Field.ORG in gone else self.heading,
+        )
 
     @property
     def is_empty(self) -> bool:
@@ -149,8 +169,16 @@ def _single(raw: RawForm, fld: Field, warnings: list[str]) -> str:
     return kept
 
 
-def read_form(raw: RawForm, ref_date: date, year_known: bool = True) -> ParsedForm:
-    """Turn the raw values of one form into a ParsedForm, with a warning for every value not read cleanly."""
+def read_form(
+    raw: RawForm, ref_date: date, year_known: bool = True, withheld: Mapping[Field, str] | None = None
+) -> ParsedForm:
+    """Turn the raw values of one form into a ParsedForm, with a warning for every value not read cleanly.
+
+    withheld names fields left empty on purpose (read from pixels too unclearly) with the warning to give instead
+    of 「…未填写」."""
+    if withheld:
+        form = read_form(raw.without(withheld), ref_date, year_known)
+        return dataclasses.replace(form, warnings=_withheld_warnings(form.warnings, withheld))
     warnings: list[str] = []
     org = _org(raw, warnings)
     headcount_text = _one_line(_values(raw, Field.HEADCOUNT, warnings))
@@ -188,6 +216,13 @@ def read_form(raw: RawForm, ref_date: date, year_known: bool = True) -> ParsedFo
         activity_date=activity_date,
         warnings=tuple(warnings),
     )
+
+
+def _withheld_warnings(warnings: tuple[str, ...], withheld: Mapping[Field, str]) -> tuple[str, ...]:
+    """The form's warnings with 「X未填写」 of each withheld field replaced by the reason it was withheld."""
+    blank = {f"{FIELD_NAMES[fld]}未填写": reason for fld, reason in withheld.items()}
+    out = [blank.pop(w, w) for w in warnings]
+    return (*out, *blank.values())
 
 
 def _org(raw: RawForm, warnings: list[str]) -> str:

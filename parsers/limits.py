@@ -41,6 +41,15 @@ WHOLE_PART_BYTES = 4 * 1024 * 1024
 STREAM_CHUNK = 256 * 1024
 """Bytes inflated and fed to a streaming XML parser at a time."""
 
+MAX_PAGE_WORDS = 20_000
+"""Words (text runs, OCR boxes) on one PDF page or picture; a form page has a few hundred."""
+
+MAX_PAGE_RULES = 2_000
+"""Ruling lines on one page; a form's table has a few dozen (a scan's noise adds some hundreds)."""
+
+MAX_GRID_SQUARES = 20_000
+"""Squares of one ruled table (rows x columns); a form has about fifty."""
+
 DEFAULT_TIMEOUT = 30.0
 """Seconds one parse may take, LibreOffice conversion included."""
 
@@ -49,6 +58,16 @@ _CHUNK = 1024 * 1024
 
 class LimitExceeded(Exception):
     """A size, ratio or time cap was hit: the file is reported as too_large."""
+
+
+class JobFailed(Exception):
+    """A reader in a child process (parsers/worker.py) answered with a failure kind (encrypted, too_large, corrupt)
+    and a detail."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
 
 
 class HostileContent(Exception):

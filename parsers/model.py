@@ -31,6 +31,9 @@ class ParseResult:
     forms: tuple[ParsedForm, ...] = ()
     failure: Failure | None = None
     detected_format: str = ""
+    pixels_pending: bool = False
+    """A picture or scanned PDF left unread because parse() was told ocr=False: parse it again with OCR when the
+    mail gave no typed form."""
 
     @property
     def ok(self) -> bool:

@@ -13,6 +13,10 @@ command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui libreoffice-calc-nogui)
 # The console's browser test drives Debian's Chromium through Playwright (never a browser Playwright downloads).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Chinese text in the PDFs and pictures the parser tests make; OpenCV (the [ocr] extra) links libGL and GLib.
+[ -n "$(fc-list :lang=zh 2>/dev/null)" ] || need+=(fonts-noto-cjk)
+ldconfig -p 2>/dev/null | grep -q 'libGL.so.1 ' || need+=(libgl1)
+ldconfig -p 2>/dev/null | grep -q 'libglib-2.0.so.0 ' || need+=(libglib2.0-0)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   $SUDO apt-get update -qq
@@ -57,7 +61,7 @@ fi
 
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,postgres]' 2>&1 \
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,postgres,ocr]' 2>&1 \
   | grep -v '^WARNING: Location' || true
 
 echo "== ruff"

@@ -400,3 +400,44 @@ def test_a_campaign_mail_of_many_unreadable_files_is_one_failure_naming_them_not
     with session_factory() as session:
         (failure,) = store_failures.list_failures(session)
     assert failure.detail.startswith("40 个附件格式无法识别：记录0.txt、记录1.txt")
+
+
+def _blank_page_png() -> bytes:
+    """A white A4-ish page at 100 dpi: big enough to be a scan, so parse() without OCR leaves it pending."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (827, 1169), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+def _recording(calls: list[tuple[str, bool]]) -> Callable[..., ParseResult]:
+    from parsers import parse as real_parse
+
+    def parse(data: bytes, filename: str, ref_date: object = None, **kwargs: object) -> ParseResult:
+        calls.append((filename, bool(kwargs.get("ocr", True))))
+        return real_parse(data, filename, ref_date, **kwargs)  # type: ignore[arg-type]
+
+    return parse
+
+
+def test_a_picture_beside_a_typed_form_is_never_sent_to_ocr(
+    feed: Callable[..., Processed], ctx: PipelineContext
+) -> None:
+    calls: list[tuple[str, bool]] = []
+    files = [("情况表.docx", form_docx(), DOCX), ("扫描.png", _blank_page_png(), "image/png")]
+    out = feed(branch_mail(attachments=files), context=replace(ctx, parse=_recording(calls)))
+    assert out.outcome == "report"
+    assert ("扫描.png", True) not in calls and ("扫描.png", False) in calls
+
+
+def test_a_mail_of_pictures_alone_has_them_read_with_ocr(
+    feed: Callable[..., Processed], ctx: PipelineContext, session_factory: SessionFactory
+) -> None:
+    calls: list[tuple[str, bool]] = []
+    out = feed(branch_mail(attachments=[("扫描.png", _blank_page_png(), "image/png")]),
+               context=replace(ctx, parse=_recording(calls)))
+    assert calls == [("扫描.png", False), ("扫描.png", True)]
+    assert (out.outcome, out.reason) == ("failure", "not_a_form")  # a blank page holds no form

@@ -248,3 +248,37 @@ def docx_from_lines(lines: Sequence[str]) -> bytes:
     for line in lines:
         document.add_paragraph(line)
     return docx_bytes(document)
+
+
+def flat_opc(package: bytes, progid: str = "Word.Document") -> bytes:
+    """An office package as Flat OPC XML, the way Java OA systems export Word from Freemarker templates: every part
+    inline in a pkg:package, XML parts as pkg:xmlData, the others base64 in pkg:binaryData."""
+    import base64
+
+    from lxml import etree
+
+    types: dict[str, str] = {}
+    with zipfile.ZipFile(io.BytesIO(package)) as zf:
+        root = etree.fromstring(zf.read("[Content_Types].xml"))
+        defaults = {el.get("Extension"): el.get("ContentType") for el in root if el.tag.endswith("Default")}
+        overrides = {el.get("PartName"): el.get("ContentType") for el in root if el.tag.endswith("Override")}
+        parts: list[str] = []
+        for info in zf.infolist():
+            if info.filename == "[Content_Types].xml":
+                continue
+            name = "/" + info.filename
+            types[name] = overrides.get(name) or defaults.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+            body = zf.read(info.filename)
+            if info.filename.endswith((".xml", ".rels")):
+                xml = body.split(b"?>", 1)[1] if body.startswith(b"<?xml") else body
+                data = f"<pkg:xmlData>{xml.decode('utf-8')}</pkg:xmlData>"
+            else:
+                data = f"<pkg:binaryData>{base64.encodebytes(body).decode('ascii')}</pkg:binaryData>"
+            parts.append(f'<pkg:part pkg:name="{name}" pkg:contentType="{types[name]}">{data}</pkg:part>')
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<?mso-application progid="{progid}"?>\n'
+        '<pkg:package xmlns:pkg="http://schemas.microsoft.com/office/2006/xmlPackage">'
+        + "".join(parts)
+        + "</pkg:package>"
+    ).encode("utf-8")

@@ -43,8 +43,10 @@ def test_exit_code_is_zero_when_every_file_gave_a_form(seed_dir: Path) -> None:
 
 
 def test_readable_table_names_the_fields_and_the_failure(seed_dir: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
     picture = tmp_path / "photo.png"
-    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    Image.new("L", (240, 160), 255).save(picture)  # a picture with nothing to read: no form in it
     result = CliRunner().invoke(main, ["parse", str(seed_dir / "form-example.docx"), str(picture)])
     assert result.exit_code == 1
     assert "党组织名称" in result.output and "苏州市司法局离退休干部党支部" in result.output
@@ -60,8 +62,10 @@ def test_configured_soffice_path_is_used_for_legacy_files(corpus_dir: Path, tmp_
 
 
 def test_readable_output_names_the_failure_by_its_chinese_label_and_code(tmp_path: Path) -> None:
+    from PIL import Image
+
     picture = tmp_path / "photo.png"
-    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    Image.new("L", (240, 160), 255).save(picture)  # a picture with nothing to read: no form in it
     result = CliRunner().invoke(main, ["parse", str(picture)])
     assert "未读出情况表：未找到情况表（not_a_form）：附件中未找到情况表" in result.output
 

@@ -11,7 +11,7 @@ import pytest
 
 from parsers import FailureKind, parse
 from parsers.detect import detect
-from tests.parsers.builders import docx_from_body, form_table, form_xlsx
+from tests.parsers.builders import docx_from_body, docx_from_lines, form_table, form_xlsx
 
 REF = date(2026, 6, 1)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
@@ -42,7 +42,7 @@ def test_file_without_a_name_is_still_read() -> None:
         (b"GIF89a\x01\x00\x01\x00", "a.gif", "image"),
     ],
 )
-def test_pdfs_and_images_are_not_a_form(data: bytes, name: str, fmt: str) -> None:
+def test_pdfs_and_images_are_told_by_content_and_a_cut_off_one_is_not_a_form(data: bytes, name: str, fmt: str) -> None:
     result = parse(data, name, REF)
     assert result.detected_format == fmt
     assert result.failure is not None and result.failure.kind is FailureKind.NOT_A_FORM
@@ -101,7 +101,7 @@ def test_office_binaries_are_told_apart_by_their_ole_streams(corpus_dir: Path) -
 
 
 def test_every_failure_carries_a_chinese_message_for_staff() -> None:
-    result = parse(PNG, "照片.png", REF)
+    result = parse(docx_from_lines(["会议纪要", "今天天气晴"]), "纪要.docx", REF)
     assert result.failure is not None
     assert result.failure.message == FailureKind.NOT_A_FORM.message
     assert "情况表" in result.failure.message
