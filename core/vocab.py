@@ -13,6 +13,10 @@ from enum import StrEnum
 DIGEST_HEADER = "X-Intake-Digest"
 RECEIPT_HEADER = "X-Intake-Receipt"
 
+# The first warning of every form read from pixels (a scan, a phone photo, an image-only PDF page): the digest and
+# the console mark such forms by it.
+PIXELS_WARNING = "由图片识别，请核对"
+
 
 class FailureKind(StrEnum):
     """Why an attachment or a message did not become a report.

@@ -92,6 +92,7 @@ class CorrectionView:
     version: int
     received: str
     changes: tuple[ChangeView, ...]
+    from_pixels: bool = False  # the new version was read from a picture: staff check it against the original
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,8 @@ def _correction_view(corr: Correction, tz: ZoneInfo) -> CorrectionView:
         ChangeView(FIELD_LABELS.get(name, name), _change_text(name, old), _change_text(name, new))
         for name, old, new in corr.changes
     )
-    return CorrectionView(cut(corr.org_name, limits.ORG_NAME), corr.version, local_text(corr.received_at, tz), changes)
+    return CorrectionView(cut(corr.org_name, limits.ORG_NAME), corr.version, local_text(corr.received_at, tz), changes,
+                          corr.from_pixels)
 
 
 def sender_address(sender: str) -> str:

@@ -17,6 +17,7 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from core.vocab import PIXELS_WARNING
 from parsers.forms import RawForm, collect, read_form
 from parsers.grid import PageText, Rule, Word, page_blocks
 from parsers.labels import FIELD_NAMES, FORM_FIELDS, Field
@@ -25,8 +26,6 @@ from parsers.limits import Deadline
 from parsers.model import ParsedForm
 from parsers.worker import run_job
 
-PIXELS_WARNING = "由图片识别，请核对"
-"""The first warning of every form read from pixels: the digest, receipts and console show it as is."""
 NOT_INSTALLED = "未安装图片识别"
 """The failure detail of a picture when the OCR engine (the `[ocr]` extra) is not installed."""
 SKIPPED = "图片未识别：同一邮件中已有情况表"

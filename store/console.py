@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, Text, case, cast, func, or_, selec
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core.vocab import FailureStatus
+from core.vocab import PIXELS_WARNING, FailureStatus
 from store import queries
 from store.blobs import get_blob
 from store.failures import select_failures
@@ -81,6 +81,7 @@ class ReportListRow:
     sender: str
     group: str
     warnings: int
+    from_pixels: bool = False  # read from a picture (core.vocab.PIXELS_WARNING): check it against the original
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,7 @@ def report_page(session: Session, f: ReportFilter, tz: ZoneInfo, per_page: int =
         ReportListRow(id=rid, version=no, org_name=org, headcount=n, headcount_text=n_text, activity_date=activity,
                       received_at=received, late=queries.is_late(received, activity, tz), contact_person=person,
                       contact_phone=phone, sender=format_sender(sname or "", saddr or ""), group=group or "",
-                      warnings=len(queries.strings(warnings)))
+                      warnings=len(found := queries.strings(warnings)), from_pixels=PIXELS_WARNING in found)
         for (rid, no, org, n, n_text, activity, received, person, phone, warnings, sname, saddr, group)
         in session.connection().execute(stmt)
     )

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, Text, case, cast, false, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from core.vocab import PIXELS_WARNING
 from store.events import last_done_digest
 from store.failures import select_failures
 from store.models import (
@@ -252,7 +253,8 @@ def _corrections(session: Session, start: datetime, end: datetime) -> list[Corre
             if _field_text(old, name) != _field_text(new, name)
         )
         out.append(Correction(report_id=new.report_id, org_name=new.org_name, version=new.version_no,
-                              received_at=new.received_at, changes=changes))
+                              received_at=new.received_at, changes=changes,
+                              from_pixels=PIXELS_WARNING in (new.warnings or ())))
     return out
 
 

@@ -178,6 +178,7 @@ class Correction:
     version: int
     received_at: datetime
     changes: tuple[tuple[str, str, str], ...]  # (field name, old text, new text)
+    from_pixels: bool = False  # the new version was read from a picture (core.vocab.PIXELS_WARNING)
 
 
 @dataclass(frozen=True)

@@ -41,3 +41,34 @@ def test_the_digest_lists_failures_a_later_report_closed_apart_and_counts_the_da
     assert "【已自动解决（1 项，报送单位已重新发来有效情况表）】" in later.text
     assert "已由 5月13日 收到的邮件解决：补发：主题党日活动情况表" in later.text
     assert "已由 5月13日 收到的邮件解决" in html.unescape(later.html)
+
+
+def test_a_correction_read_from_a_picture_is_marked_in_the_digest_and_the_console_listing(
+    session_factory: SessionFactory,
+) -> None:
+    from dataclasses import replace as replaced
+
+    from core.vocab import PIXELS_WARNING
+    from parsers import parse
+    from store import console
+
+    ctx = PipelineContext(account=ACCOUNT, own_addresses=frozenset({ACCOUNT}))
+    process_message(session_factory, RawMessage(ACCOUNT, "INBOX", 1, 1, branch_mail(
+        attachments=[("情况表.docx", form_docx(), DOCX)]), ARRIVED), ctx)
+
+    def from_a_photo(data: bytes, filename: str, ref_date: object = None, **kwargs: object) -> object:
+        typed = parse(form_docx(headcount="27"), "情况表.docx", ref_date)  # type: ignore[arg-type]
+        (form,) = typed.forms
+        return replaced(typed, forms=(replaced(form, warnings=(PIXELS_WARNING, *form.warnings)),))
+
+    photo = branch_mail(subject="更正：情况表（拍照）",
+                        attachments=[("IMG_0001.jpg", b"\xff\xd8\xff photo", "image/jpeg")])
+    process_message(session_factory, RawMessage(ACCOUNT, "INBOX", 1, 2, photo, ARRIVED),
+                    replaced(ctx, parse=from_a_photo))  # type: ignore[arg-type]
+    with session_factory() as session:
+        facts = queries.digest_facts(session, ARRIVED.astimezone(SH).date(), SH)
+        listing = console.report_page(session, console.ReportFilter(), SH)
+    (correction,) = facts.corrections
+    assert correction.from_pixels and listing.rows[0].from_pixels
+    out = render_digest(facts, SH, datetime(2020, 5, 14, 0, 0, tzinfo=UTC), xlsx_rows=1)
+    assert "由图片识别，请核对原图" in out.text.split("【更正")[1].split("【")[0], out.text
