@@ -13,22 +13,16 @@ Exits 1 if a query takes 2 s or more.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import sys
-import tempfile
 import time
-import uuid
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select, text, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy import select, text, update
 
-from bench.bench_store import SEASON_DAYS, SEASON_START, TZ, _form, populate, timed
+from bench.bench_store import SEASON_DAYS, SEASON_START, TZ, _form, populate, run_on_backends, timed
 from ingest.model import Attachment
 from store.coverage import coverage, missing, roster_facts, unmatched
 from store.db import make_engine, make_session_factory, upgrade
@@ -127,30 +121,7 @@ def bench(url: str, label: str, n_reports: int, n_writes: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--reports", type=int, default=20_000)
-    parser.add_argument("--writes", type=int, default=300, help="messages sent through the real writers")
-    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                        help="server where a throwaway database is created and dropped")
-    args = parser.parse_args(argv)
-    ok = True
-    if args.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            ok &= bench(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", "sqlite", args.reports, args.writes)
-    if args.backend in ("postgresql", "both"):
-        name = f"intake_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.pg_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
-            ok &= bench(url, "postgresql", args.reports, args.writes)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-    return 0 if ok else 1
+    return run_on_backends(bench, __doc__.splitlines()[0] if __doc__ else None, argv)
 
 
 if __name__ == "__main__":

@@ -196,8 +196,13 @@ def bench(url: str, label: str, n_reports: int, n_writes: int) -> bool:
     return digest_s < LIMIT_S and season_s < LIMIT_S
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+BenchFn = Callable[[str, str, int, int], bool]
+
+
+def run_on_backends(bench_fn: BenchFn, description: str | None, argv: list[str] | None = None) -> int:
+    """Parse --backend/--reports/--writes/--pg-url and run bench_fn(url, label, reports, writes) on a temporary
+    SQLite file and/or a throwaway PostgreSQL database (dropped afterwards); exit 0 when every goal holds."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--reports", type=int, default=20_000)
     parser.add_argument("--writes", type=int, default=300, help="messages sent through the real writers")
@@ -207,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
-            ok &= bench(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", "sqlite", args.reports, args.writes)
+            ok &= bench_fn(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", "sqlite", args.reports, args.writes)
     if args.backend in ("postgresql", "both"):
         name = f"intake_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(args.pg_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
@@ -215,12 +220,16 @@ def main(argv: list[str] | None = None) -> int:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
             url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
-            ok &= bench(url, "postgresql", args.reports, args.writes)
+            ok &= bench_fn(url, "postgresql", args.reports, args.writes)
         finally:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
     return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_on_backends(bench, __doc__.splitlines()[0] if __doc__ else None, argv)
 
 
 if __name__ == "__main__":

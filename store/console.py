@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, Text, case, cast, func, or_, selec
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from core.forms import FormValues
 from core.vocab import PIXELS_WARNING, FailureStatus
 from store import queries
 from store.blobs import get_blob
@@ -96,23 +97,14 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
-@dataclass(frozen=True)
-class VersionDetail:
-    """One version of a report with where it came from: its mail and its file."""
+@dataclass(frozen=True, kw_only=True)
+class VersionDetail(FormValues):
+    """One version of a report (the form's values) with where it came from: its mail and its file."""
 
     report_id: int
     version: int
-    org_name: str
-    headcount: int | None
-    headcount_text: str
-    agenda: tuple[str, ...]
-    summary: str
-    contact_person: str
-    contact_phone: str
-    activity_date: date | None
     received_at: datetime
     late: bool
-    warnings: tuple[str, ...]
     correction: bool
     message_pk: int
     sender: str
