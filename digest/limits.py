@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from mailout.compose import one_line
+from core.text import one_line
 
 T = TypeVar("T")
 U = TypeVar("U")

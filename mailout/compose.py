@@ -18,13 +18,11 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
+from core.text import one_line
+
 SUBJECT_LIMIT = 200
 """Characters of a Subject: a long one from outside (a 10 MB one has been seen) is cut with an ellipsis."""
-ELLIPSIS = "…"
 
-# Whitespace and the characters that break a line or the text's direction (C0/C1 controls, Unicode line and
-# paragraph separators, bidi embeddings, overrides and isolates): none of them belongs in one line of text.
-_BREAKING = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 _FIELD_NAME = re.compile(r"^[!-9;-~]+$")  # RFC 5322 ftext: printable ASCII except ":"
 _MSG_ID = re.compile(r"^<[!-;=?-~]+@[!-;=?-~]+>$")  # <left@right>: printable ASCII, no "<", ">" or spaces inside
 OWN_HEADERS = frozenset({"from", "to", "cc", "subject", "date", "message-id", "in-reply-to", "references",
@@ -46,18 +44,11 @@ class Attachment:
     subtype: str = "octet-stream"
 
 
-def one_line(text: str, limit: int) -> str:
-    """text as one line of at most limit characters: breaks and controls become one space, cut with "…".
-
-    Only the first few times limit characters are looked at, so a 10 MB value costs no more than a short one.
-    """
-    head = text[: limit * 4 + 64]
-    # "=?" in text from outside would be read back as the start of an RFC 2047 encoded word when the header is
-    # folded (an empty charset makes the stdlib raise): break it with a space, visibly.
-    flat = _BREAKING.sub(" ", head).replace("=?", "= ?").strip()
-    if len(flat) <= limit and len(head) == len(text):
-        return flat
-    return flat[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+def header_text(text: str, limit: int) -> str:
+    """Outside text for a header (Subject, a display name): one line, cut, and "=?" broken with a space, visibly,
+    since it would be read back as the start of an RFC 2047 encoded word when the header is folded (an empty
+    charset made the stdlib raise)."""
+    return one_line(text.replace("=?", "= ?"), limit)
 
 
 def address_of(value: str) -> str:
@@ -82,7 +73,7 @@ def mailbox(value: str, header: str, default_name: str = "") -> Address:
     if "@" not in addr:
         raise ComposeError(f"{header}: not an e-mail address: {value[:200]!r}")
     try:
-        address = Address(display_name=one_line(name, 120) or default_name, addr_spec=addr)
+        address = Address(display_name=header_text(name, 120) or default_name, addr_spec=addr)
         address.addr_spec.encode("ascii")
     except (ValueError, HeaderDefect, UnicodeEncodeError) as exc:
         raise ComposeError(f"{header}: not an address a mail server takes: {addr[:200]!r} ({exc})") from None
@@ -136,7 +127,7 @@ def compose(
     recipients = [mailbox(r, "To") for r in to if r.strip()]
     copies = [mailbox(r, "Cc") for r in cc if r.strip()]
     msg = EmailMessage(policy=email.policy.SMTP)
-    msg["Subject"] = one_line(subject, SUBJECT_LIMIT)
+    msg["Subject"] = header_text(subject, SUBJECT_LIMIT)
     msg["From"] = frm
     msg["To"] = recipients if recipients else "undisclosed-recipients:;"
     if copies:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from core.text import one_line
 from core.vocab import FailureKind, ReceiptKind
 from store.records import ReceiptFacts, ReceiptForm
 
@@ -33,9 +34,8 @@ class RenderedReceipt:
 
 
 def cut(value: str, limit: int = VALUE_KEPT) -> str:
-    """One line of outside text, at most `limit` characters, with an ellipsis when cut."""
-    line = " ".join(str(value).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    """One line of outside text, at most `limit` characters, "…" when cut (core.text.one_line)."""
+    return one_line(str(value), limit)
 
 
 def md(when: datetime | date, tz: ZoneInfo | None = None) -> str:

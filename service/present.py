@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from core.text import one_line
 from core.vocab import FailureKind, FailureStatus, ReceiptKind, ReceiptStatus
 
 if TYPE_CHECKING:
@@ -50,9 +51,8 @@ def local(when: datetime | None, tz: ZoneInfo) -> str:
 
 
 def cut(text: str, limit: int) -> str:
-    """One line of outside text, at most limit characters, with an ellipsis when cut."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    """One line of outside text, at most limit characters, "…" when cut (core.text.one_line)."""
+    return one_line(text, limit)
 
 
 def kind_text(code: str) -> str:
