@@ -15,11 +15,18 @@ __all__ = ["MASK", "JsonFormatter", "RedactSecrets", "setup_logging"]
 
 
 class RedactSecrets(logging.Filter):
-    """Mask every known secret (in any form core.secrets.mask knows) in a record's message and traceback."""
+    """Mask every known secret (in any form core.secrets.mask knows) in a record's message and traceback.
 
-    def __init__(self, secrets: Iterable[str]) -> None:
+    On a handler it masks what the service prints; on a logger (the IMAP adapter attaches one to its own and to
+    imapclient's) it works whatever handlers the application or a test set up. add() learns more secrets.
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self.secrets = tuple(s for s in secrets if s)
+        self.secrets: tuple[str, ...] = tuple(s for s in secrets if s)
+
+    def add(self, *secrets: str) -> None:
+        self.secrets = tuple(dict.fromkeys([*self.secrets, *(s for s in secrets if s)]))
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:

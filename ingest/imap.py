@@ -26,6 +26,7 @@ from typing import Any
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
+from core.logs import RedactSecrets
 from core.secrets import mask, mask_exception
 from core.settings import Settings
 from ingest.dates import plausible
@@ -82,30 +83,9 @@ class FolderState:
     exists: int
 
 
-class _MaskSecrets(logging.Filter):
-    """Masks the secrets of every Mailbox made in this process in log records of the loggers it is attached to.
-
-    Attached to this module's logger and imapclient's (which log every server line at DEBUG): logger filters,
-    unlike handler filters, work whatever handlers the application or a test set up.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: frozenset[str] = frozenset()
-
-    def add(self, *secrets: str) -> None:
-        self.secrets = self.secrets | {s for s in secrets if s}
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            text = record.getMessage()
-            masked = mask(text, self.secrets)
-            if masked != text:
-                record.msg, record.args = masked, None
-        return True
-
-
-_SECRETS = _MaskSecrets()
+# The secrets of every Mailbox made in this process, masked in this module's log records and imapclient's (which
+# log every server line at DEBUG).
+_SECRETS = RedactSecrets()
 for _name in (__name__, "imapclient.imapclient", "imapclient.imaplib", "imapclient.util"):
     logging.getLogger(_name).addFilter(_SECRETS)
 
