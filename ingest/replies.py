@@ -63,14 +63,20 @@ def robot_reason(content: MailContent, to: str, own_addresses: frozenset[str]) -
     return next((name for name, hit in reasons if hit), "")
 
 
+def reply_address(content: MailContent) -> str:
+    """Where an answer goes (RFC 5322 §3.6.3): the first Reply-To address, else the sender's; lower-cased."""
+    first = content.reply_to_addresses[0] if content.reply_to_addresses else content.sender_address
+    return (first or "").strip().lower()
+
+
 def decide(
-    kind: ReceiptKind, content: MailContent, *, mode: str, own_addresses: frozenset[str], received_at: datetime,
-    now: datetime, max_age_hours: float, sent_today: int, daily_limit: int,
+    kind: ReceiptKind, content: MailContent, to: str, *, mode: str, own_addresses: frozenset[str],
+    received_at: datetime, now: datetime, max_age_hours: float, sent_today: int, daily_limit: int,
 ) -> ReceiptDecision | None:
-    """The receipt for one message under the settings, or None when the mode sends none of this kind."""
+    """The receipt to `to` (reply_address) for one message under the settings, or None when the mode sends none
+    of this kind."""
     if mode == "off" or (mode == "failures" and kind is not ReceiptKind.FAILURE):
         return None
-    to = (content.sender_address or "").strip().lower()
     reason = robot_reason(content, to, own_addresses)
     if not reason and received_at < now - timedelta(hours=max_age_hours):
         reason = "too_old"

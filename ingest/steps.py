@@ -272,10 +272,10 @@ def queue_receipt(state: MessageState) -> None:
         return
     assert state.received_at is not None
     now = ctx.clock()
-    to = state.content.sender_address.strip().lower()
+    to = replies.reply_address(state.content)
     start, end = day_bounds(now.astimezone(ctx.tz).date(), ctx.tz)
     decision = replies.decide(
-        kind, state.content, mode=ctx.receipts, own_addresses=ctx.own_addresses, received_at=state.received_at,
+        kind, state.content, to, mode=ctx.receipts, own_addresses=ctx.own_addresses, received_at=state.received_at,
         now=now, max_age_hours=ctx.receipt_max_age_hours, daily_limit=ctx.receipt_daily_limit,
         sent_today=receipts.receipts_to(state.session, to, start, end) if to else 0,
     )

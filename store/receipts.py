@@ -17,7 +17,6 @@ from store.models import (
     FailureRecord,
     Message,
     Receipt,
-    Report,
     ReportVersion,
     utcnow,
 )
@@ -118,8 +117,7 @@ def receipt_facts(session: Session, message_pk: int) -> ReceiptFacts:
 def _forms(session: Session, message_pk: int) -> list[ReceiptForm]:
     previous = aliased(ReportVersion)
     stmt = (
-        select(ReportVersion, previous.received_at, Report.current_version)
-        .join(Report, Report.id == ReportVersion.report_id)
+        select(ReportVersion, previous.received_at)
         .outerjoin(previous, (previous.report_id == ReportVersion.report_id)
                    & (previous.version_no == ReportVersion.version_no - 1))
         .where(ReportVersion.message_id == message_pk)
@@ -131,7 +129,7 @@ def _forms(session: Session, message_pk: int) -> list[ReceiptForm]:
         contact_person=v.contact_person,
         contact_phone=v.contact_phone, activity_date=v.activity_date, late=is_late(v.received_at, v.activity_date),
         warnings=tuple(v.warnings or ()), replaces_received_at=before,
-    ) for v, before, _current in session.execute(stmt).all()]
+    ) for v, before in session.execute(stmt).all()]
 
 
 def _repeats(session: Session, message_pk: int) -> list[tuple[str, datetime]]:

@@ -131,3 +131,12 @@ def test_with_receipts_off_nothing_is_queued(feed: Feed, session_factory: Sessio
                                              ctx: PipelineContext) -> None:
     feed(branch_mail(attachments=[("情况表.docx", form_docx(), DOCX)]), context=replace(ctx, receipts="off"))
     assert queued(session_factory) == []
+
+
+def test_a_receipt_answers_the_reply_to_address_when_the_mail_names_one(
+    feed: Feed, session_factory: SessionFactory
+) -> None:
+    feed(branch_mail(headers=[("Reply-To", "支部书记 <shuji@163.com>")],
+                     attachments=[("情况表.docx", form_docx(), DOCX)]))
+    (row,) = queued(session_factory)
+    assert (row.to, row.status) == ("shuji@163.com", ReceiptStatus.QUEUED)
