@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core.vocab import PIXELS_WARNING
 from store.events import last_done_digest
-from store.failures import select_failures
+from store.failures import AUTO, select_failures
 from store.models import (
     AttachmentRow,
     DigestRunRecord,
@@ -445,7 +445,7 @@ def digest_facts(
         season=season,
         health=tuple(_health(session, None if last_run is None else last_run.sent_at)),
         all_current_reports=tuple(current),
-        auto_resolved=tuple(select_failures(session, FailureRecord.resolved_by == "auto",
+        auto_resolved=tuple(select_failures(session, FailureRecord.resolved_by == AUTO,
                                             FailureRecord.resolved_at >= start, FailureRecord.resolved_at < end)),
         receipts=tuple((status, int(n)) for status, n in session.execute(
             select(Receipt.status, func.count(Receipt.id)).where(Receipt.queued_at >= start, Receipt.queued_at < end)
